@@ -1,0 +1,3 @@
+from lanjie.cli import app
+
+app(prog_name="lanjie")

@@ -1,0 +1,27 @@
+"""The errors lanjie reports to users: each knows its exit code and its message key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lanjie.i18n import Lang, t
+
+
+class LanjieError(Exception):
+    """An error the user can fix; rendered without a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def render(self, lang: Lang) -> str:
+        return t(self.key, lang, **self.params)
+
+
+class BadInput(LanjieError):
+    """A file or an option the user gave cannot be used as it is."""
+
+    exit_code = 2

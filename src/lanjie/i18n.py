@@ -1,0 +1,149 @@
+"""User-facing messages in Chinese (default) and English (`--lang en` / LANJIE_LANG=en)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- files
+    "file_not_found": (
+        "找不到文件：{path}。请检查文件名和所在文件夹。",
+        "File not found: {path}. Check the name and the folder.",
+    ),
+    "file_is_dir": (
+        "{path} 是一个文件夹，不是文件。请给出导出的表格文件。",
+        "{path} is a folder, not a file. Give the exported spreadsheet.",
+    ),
+    "file_empty": (
+        "文件是空的：{path}。可能还没下载完，请在抖店重新导出并下载。",
+        "The file is empty: {path}. The download may be unfinished; export it again.",
+    ),
+    "file_is_image": (
+        "{path} 是一张图片，不是表格。请在抖店「售后 → 售后工作台」点「导出」，用下载的 .xlsx 文件。",
+        "{path} is a picture, not a spreadsheet. Export from 抖店 售后工作台 and use the .xlsx.",
+    ),
+    "file_is_pdf": (
+        "{path} 是 PDF，不是表格。请在抖店「售后 → 售后工作台」导出 .xlsx 文件。",
+        "{path} is a PDF, not a spreadsheet. Export the .xlsx from 抖店 售后工作台.",
+    ),
+    "file_is_archive": (
+        "{path} 是压缩包。请先解压，再给出里面的 .xlsx 或 .csv 文件。",
+        "{path} is an archive. Unpack it and give the .xlsx or .csv inside.",
+    ),
+    "file_is_html": (
+        "{path} 是网页格式，不是真正的表格。请用 Excel/WPS 打开后另存为 .xlsx，或在抖店重新导出。",
+        "{path} is a web page, not a spreadsheet. Save it as .xlsx or export again.",
+    ),
+    "file_not_spreadsheet": (
+        "{path} 不是表格文件（内容不是 xlsx/xls/ods/csv）。请给出抖店导出的文件。",
+        "{path} is not a spreadsheet (not xlsx/xls/ods/csv). Give the exported file.",
+    ),
+    "file_password": (
+        "{path} 设置了密码。请在 Excel/WPS 里取消密码后再试。",
+        "{path} is password-protected. Remove the password and try again.",
+    ),
+    "file_corrupt": (
+        "{path} 已损坏或不完整（可能没下载完）：{detail}。请在抖店重新导出并下载。",
+        "{path} is damaged or incomplete (download unfinished?): {detail}. Export it again.",
+    ),
+    "file_no_rows": (
+        "{path} 里没有任何数据行。请确认导出时选择了要处理的售后单。",
+        "{path} has no data rows. Check the export's filters.",
+    ),
+    "unknown_encoding": (
+        "不认识的编码：{encoding}。常用的是 utf-8、gbk、gb18030。",
+        "Unknown encoding: {encoding}. Common ones: utf-8, gbk, gb18030.",
+    ),
+    "wrong_encoding": (
+        "{path} 不是 {encoding} 编码。去掉 --encoding 让 lanjie 自动识别，或换成 gbk / utf-8。",
+        "{path} is not {encoding}. Drop --encoding to detect it, or try gbk / utf-8.",
+    ),
+    "undecodable": (
+        "无法识别 {path} 的文字编码。请用 --encoding gbk 或 --encoding utf-8 指定。",
+        "Cannot tell the text encoding of {path}. Pass --encoding gbk or --encoding utf-8.",
+    ),
+    "no_header": (
+        "{path} 里找不到表头（售后单号、售后类型、发货物流单号…）。第一行内容是：{found}。请确认这是抖店的售后单导出。",
+        "No header row found in {path} (售后单号, 售后类型, 发货物流单号 …). First row: {found}. Is this a 抖店 after-sales export?",
+    ),
+    "missing_columns": (
+        "{path} 缺少必需的列：{missing}。找到的列有：{found}。请在抖店「售后工作台」重新导出全部字段，或把这些列加上。",
+        "{path} lacks required columns: {missing}. Columns found: {found}. Export again with all fields, or add them.",
+    ),
+    "only_orders": (
+        "给出的文件都是订单导出，没有售后单导出。请同时给出「售后单导出」文件。",
+        "All files are order exports; give the after-sales export too.",
+    ),
+    # --- options
+    "unknown_partners": ("不认识的快递：{names}。可用的有：{known}。", "Unknown courier: {names}. Known: {known}."),
+    "bad_now": (
+        "--now 的时间看不懂：{value}。请写成 2026-11-26T09:00:00+08:00。",
+        "Cannot read --now: {value}. Write it like 2026-11-26T09:00:00+08:00.",
+    ),
+    "out_exists": (
+        "输出文件夹已存在且不是空的：{path}。请用 --out 换一个位置，或加 --overwrite 覆盖。",
+        "The output folder exists and is not empty: {path}. Use --out elsewhere or add --overwrite.",
+    ),
+    "out_not_writable": ("无法写入输出文件夹 {path}：{detail}", "Cannot write the output folder {path}: {detail}"),
+    "bad_config": ("设置有误（{source}）：{detail}", "Invalid settings ({source}): {detail}"),
+    "bad_template": (
+        "模板有误：{template}。可用的占位符：{fields}。",
+        "Bad template: {template}. Placeholders available: {fields}.",
+    ),
+    "bad_rows": ("行数必须是 1 到 1000000 之间的整数，而不是 {rows}。", "Rows must be 1 to 1000000, not {rows}."),
+    "internal": (
+        "lanjie 出错了：{detail}。请把这条信息和所用的文件发给维护者（设置 LANJIE_DEBUG=1 可看到详细信息）。",
+        "lanjie failed: {detail}. Please report it with the file used (LANJIE_DEBUG=1 shows details).",
+    ),
+    # --- summary
+    "summary_title": ("售后处理汇总", "After-sales summary"),
+    "bucket": ("分类", "Bucket"),
+    "count": ("数量", "Count"),
+    "courier": ("快递", "Courier"),
+    "to_intercept": ("待拦截单号", "To intercept"),
+    "to_verify": ("待核实单号", "To verify"),
+    "urgent_title": ("最紧急的 {n} 单（按自动处理截止时间）", "Most urgent {n} (by deadline)"),
+    "deadline": ("截止时间", "Deadline"),
+    "hours_left": ("剩余小时", "Hours left"),
+    "aftersale_id": ("售后单号", "After-sale"),
+    "action": ("建议操作", "Action"),
+    "files_read": (
+        "读取：{files}（{rows} 行，{aftersales} 个售后单）",
+        "Read: {files} ({rows} rows, {aftersales} after-sales)",
+    ),
+    "orders_read": (
+        "订单导出：{files}（{parcels} 个单号的快递公司）",
+        "Order export: {files} (courier of {parcels} numbers)",
+    ),
+    "duplicates_merged": (
+        "{n} 个售后单出现多次，保留了较新的一行",
+        "{n} after-sales appeared more than once; kept the newer row",
+    ),
+    "problems_found": (
+        "{n} 处数据问题（详见 decisions.json 的 problems 和 xlsx 的「数据问题」表），例如：",
+        "{n} data problems (see problems in decisions.json and the 数据问题 sheet), e.g.:",
+    ),
+    "unknown_wording": (
+        "不认识的写法 {field}「{value}」：{count} 行（如第 {rows} 行），这些单已放入「需人工处理」",
+        'Unknown wording {field} "{value}": {count} rows (e.g. row {rows}); sent to manual',
+    ),
+    "ambiguous_hint": (
+        "{n} 个单号无法确定快递公司（已放入 拦截-未识别快递.txt）。用 --partners 指定店铺的合作快递可自动归类，例如 --partners zhongtong,yunda",
+        "{n} numbers have no certain courier (see 拦截-未识别快递.txt). Pass --partners, e.g. --partners zhongtong,yunda",
+    ),
+    "no_state_column": (
+        "文件没有「售后状态」列：所有售后单都按「待商家处理」处理",
+        "No 售后状态 column: every after-sale is treated as pending",
+    ),
+    "output_written": ("已生成输出文件夹：{path}", "Output written to: {path}"),
+    "reading": ("读取", "Reading"),
+    "writing": ("生成文件", "Writing"),
+    "demo_written": ("已生成 {rows} 行的示例导出：{path}", "Wrote a sample export of {rows} rows: {path}"),
+}
+
+
+def t(key: str, lang: Lang = "zh", **params: Any) -> str:
+    zh, en = MESSAGES[key]
+    return (en if lang == "en" else zh).format(**params)

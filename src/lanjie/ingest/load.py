@@ -1,0 +1,100 @@
+"""Read one or more exports into one batch of after-sales (newer rows win)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from lanjie.errors import BadInput
+from lanjie.ingest.clean import SHANGHAI
+from lanjie.ingest.columns import ExportKind, first_nonempty_row
+from lanjie.ingest.orders import read_order_couriers
+from lanjie.ingest.read import Sheet, open_sheet
+from lanjie.ingest.records import ParsedExport, UnknownWording, read_aftersales
+from lanjie.model import AfterSale, Problem
+
+_STAMP = re.compile(r"(20\d\d)\D?(\d\d)\D?(\d\d)\D{0,3}(\d\d)\D?(\d\d)\D?(\d\d)")
+
+OnFile = Callable[[Path], None]
+
+
+@dataclass
+class Batch:
+    aftersales: list[AfterSale] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    order_files: list[str] = field(default_factory=list)
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    unknown_wordings: list[UnknownWording] = field(default_factory=list)
+    duplicates: int = 0
+    missing_state_column: bool = False
+    courier_by_tracking_no: dict[str, str] = field(default_factory=dict)
+
+
+def export_time(path: Path) -> datetime:
+    """When an export was made: from its name (售后单导出-2026-11-26-09-30-00), else its mtime."""
+    match = _STAMP.search(path.stem)
+    if match:
+        year, month, day, hour, minute, second = map(int, match.groups())
+        try:
+            return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=SHANGHAI)
+
+
+def _checked(sheet: Sheet) -> Sheet:
+    if sheet.header is None:
+        found = "、".join(first_nonempty_row(sheet.head)[:12]) or "（空）"
+        raise BadInput("no_header", path=sheet.path, found=found)
+    if sheet.header.kind is ExportKind.AFTERSALES:
+        missing = sheet.header.missing_required()
+        if missing:
+            found = "、".join(h for h in sheet.header.headers if h) or "（空）"
+            raise BadInput("missing_columns", path=sheet.path, missing="、".join(missing), found=found)
+    return sheet
+
+
+def load_exports(paths: Sequence[Path], *, encoding: str | None = None, on_file: OnFile | None = None) -> Batch:
+    """Read every file; all are checked before any is used, so a bad one changes nothing."""
+    sheets = [_checked(open_sheet(path, encoding=encoding)) for path in paths]
+    batch = Batch()
+    parsed: list[tuple[datetime, int, ParsedExport]] = []
+    for position, sheet in enumerate(sheets):
+        if on_file:
+            on_file(sheet.path)
+        assert sheet.header is not None
+        if sheet.header.kind is ExportKind.ORDERS:
+            orders = read_order_couriers(sheet)
+            batch.order_files.append(orders.file)
+            batch.problems += orders.problems
+            for number, code in orders.by_tracking_no.items():
+                batch.courier_by_tracking_no.setdefault(number, code)
+            continue
+        export = read_aftersales(sheet)
+        parsed.append((export_time(sheet.path), position, export))
+    if not parsed:
+        raise BadInput("only_orders")
+
+    newest: dict[str, AfterSale] = {}
+    unknown: dict[tuple[str, str], UnknownWording] = {}
+    for _, _, export in sorted(parsed, key=lambda item: (item[0], item[1])):
+        batch.files.append(export.file)
+        batch.rows += export.rows
+        batch.problems += export.problems
+        batch.missing_state_column |= not export.has_state_column
+        for record in export.aftersales:
+            if record.aftersale_id in newest:
+                batch.duplicates += 1
+                del newest[record.aftersale_id]  # re-insert so the order follows the newer row
+            newest[record.aftersale_id] = record
+        for key, entry in export.unknown.items():
+            merged = unknown.setdefault(key, UnknownWording(entry.column, entry.value))
+            merged.count += entry.count
+            merged.rows += entry.rows[: 5 - len(merged.rows)]
+    batch.aftersales = list(newest.values())
+    batch.unknown_wordings = sorted(unknown.values(), key=lambda w: -w.count)
+    return batch

@@ -1,0 +1,62 @@
+"""decisions.json / `lanjie triage --json`: the machine-readable contract (keep it stable)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from lanjie.ingest.load import Batch
+from lanjie.model import Bucket, Decision
+
+SCHEMA_VERSION = 1
+
+
+def decision_item(decision: Decision) -> dict[str, Any]:
+    record = decision.aftersale
+    hours_left = decision.hours_left
+    return {
+        "aftersale_id": record.aftersale_id,
+        "order_id": record.order_id,
+        "bucket": decision.bucket,
+        "action": decision.action,
+        "parcels": [
+            {
+                "tracking_no": p.tracking_no,
+                "courier": p.courier,
+                "courier_candidates": p.candidates,
+                "courier_source": p.courier_source,
+            }
+            for p in record.parcels
+        ],
+        "deadline": record.deadline,
+        "hours_left": None if hours_left is None else round(hours_left, 2),
+        "urgent": decision.urgent,
+        "reasons": decision.reasons,
+        "source": {"file": record.source.file, "row": record.source.row},
+    }
+
+
+def decisions_document(decisions: list[Decision], batch: Batch, *, now: datetime) -> dict[str, Any]:
+    counts = Counter(d.bucket for d in decisions)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": now,
+        "files": batch.files + batch.order_files,
+        "counts": {bucket.value: counts[bucket] for bucket in Bucket},
+        "items": [decision_item(d) for d in decisions if d.bucket is not Bucket.OUT_OF_SCOPE],
+        "problems": [
+            {"file": p.file, "row": p.row, "field": p.field, "value": p.value, "message": p.message}
+            for p in batch.problems
+        ],
+        "unknown_wordings": [
+            {"field": w.column, "value": w.value, "count": w.count, "rows": w.rows} for w in batch.unknown_wordings
+        ],
+    }
+
+
+def dumps(document: dict[str, Any]) -> bytes:
+    """UTF-8 JSON; datetimes as ISO 8601 with their offset (+08:00)."""
+    return orjson.dumps(document)

@@ -1,0 +1,94 @@
+"""Plain texts to paste: per-courier interception/verification messages and search strings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lanjie.couriers import courier_name
+from lanjie.model import Bucket, Decision
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelLine:
+    tracking_no: str
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CourierGroup:
+    """The parcels of one bucket that go to one courier (None: courier not known)."""
+
+    courier: str | None
+    parcels: tuple[ParcelLine, ...]
+
+    @property
+    def name(self) -> str:
+        return courier_name(self.courier)
+
+    @property
+    def numbers(self) -> list[str]:
+        return [p.tracking_no for p in self.parcels]
+
+
+def group_by_courier(decisions: Iterable[Decision], bucket: Bucket) -> list[CourierGroup]:
+    """Each parcel once (even when several after-sales share it), most urgent first.
+
+    Couriers are ordered by how many parcels they have; unknown couriers come last.
+    """
+    seen: set[str] = set()
+    groups: dict[str | None, list[ParcelLine]] = {}
+    for decision in decisions:
+        if decision.bucket is not bucket:
+            continue
+        for parcel in decision.aftersale.parcels:
+            if parcel.tracking_no in seen:
+                continue
+            seen.add(parcel.tracking_no)
+            groups.setdefault(parcel.courier, []).append(ParcelLine(parcel.tracking_no, parcel.candidates))
+    order = sorted(groups, key=lambda code: (code is None, -len(groups[code]), code or ""))
+    return [CourierGroup(code, tuple(groups[code])) for code in order]
+
+
+def chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def courier_messages(group: CourierGroup, *, template: str, chunk_size: int, date: str) -> list[str]:
+    """Ready-to-send messages: the request line, then one number per line."""
+    parts = chunks(group.numbers, chunk_size)
+    messages = []
+    for index, numbers in enumerate(parts, 1):
+        request = template.format(courier=group.name, count=len(numbers), date=date, part=index, parts=len(parts))
+        if len(parts) > 1 and "{part}" not in template:
+            request += f"（第{index}/{len(parts)}条）"
+        messages.append("\n".join([request, *numbers]))
+    return messages
+
+
+def message_file(messages: list[str]) -> str:
+    """One file per courier; long lists are split into numbered messages to send one by one."""
+    if len(messages) == 1:
+        return messages[0] + "\n"
+    blocks = []
+    for index, message in enumerate(messages, 1):
+        blocks.append(f"======== 第 {index}/{len(messages)} 条：复制下面这段发送 ========\n{message}\n")
+    return "\n".join(blocks)
+
+
+def unknown_courier_file(group: CourierGroup) -> str:
+    """Numbers whose courier is not certain: never sent blindly, the guesses shown as guesses."""
+    lines = ["以下单号无法确定快递公司，请核对后发到对应的快递群（“可能是”仅为按单号规则的猜测）：", ""]
+    for parcel in group.parcels:
+        maybe = "、".join(courier_name(c) for c in parcel.candidates)
+        lines.append(f"{parcel.tracking_no}    " + (f"可能是：{maybe}" if maybe else "没有匹配的单号规则"))
+    return "\n".join(lines) + "\n"
+
+
+def search_file(groups: list[CourierGroup]) -> str:
+    """Comma-joined numbers for the platform's batch search: all, then per courier."""
+    everything = [n for group in groups for n in group.numbers]
+    sections = [f"# 全部待拦截（{len(everything)} 个单号）", ",".join(everything), ""]
+    for group in groups:
+        sections += [f"# {group.name}（{len(group.numbers)} 个单号）", ",".join(group.numbers), ""]
+    return "\n".join(sections)

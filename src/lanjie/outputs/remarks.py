@@ -1,0 +1,85 @@
+"""The remark and flag (标旗备注) to write on each order, so colleagues see it was handled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from lanjie.couriers import courier_name
+from lanjie.ingest.clean import SHANGHAI
+from lanjie.model import BUCKET_LABELS, Bucket, Decision
+
+STATUS_WORDS: dict[Bucket, str] = {
+    Bucket.INTERCEPT: "已拦截",
+    Bucket.VERIFY: "已签收待核实",
+    Bucket.RETURNING: "退回中",
+    Bucket.RETURNED: "已退回",
+    Bucket.NOT_SHIPPED: "未发货退款",
+    Bucket.MANUAL: "待人工处理",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Remark:
+    order_id: str | None
+    aftersale_ids: tuple[str, ...]
+    bucket: Bucket
+    flag: str
+    text: str
+
+
+def remark_date(now: datetime) -> str:
+    return now.astimezone(SHANGHAI).strftime("%m-%d")
+
+
+def remark_text(decision: Decision, *, template: str, now: datetime, operator: str = "") -> str:
+    couriers = dict.fromkeys(p.courier for p in decision.aftersale.parcels if p.courier)
+    text = template.format(
+        date=remark_date(now),
+        status=STATUS_WORDS[decision.bucket],
+        courier="/".join(courier_name(c) for c in couriers),
+        operator=operator,
+    )
+    return " ".join(text.split())
+
+
+def build_remarks(
+    decisions: Iterable[Decision], *, template: str, flags: dict[str, str], now: datetime, operator: str = ""
+) -> list[Remark]:
+    """One remark per order (the most urgent after-sale of the order decides its wording)."""
+    by_order: dict[str, tuple[Decision, list[str]]] = {}
+    for decision in decisions:
+        if decision.bucket is Bucket.OUT_OF_SCOPE:
+            continue
+        record = decision.aftersale
+        key = record.order_id or f"售后单 {record.aftersale_id}"
+        if key in by_order:
+            by_order[key][1].append(record.aftersale_id)
+        else:
+            by_order[key] = (decision, [record.aftersale_id])
+    return [
+        Remark(
+            first.aftersale.order_id,
+            tuple(ids),
+            first.bucket,
+            flags[first.bucket.value],
+            remark_text(first, template=template, now=now, operator=operator),
+        )
+        for first, ids in by_order.values()
+    ]
+
+
+def remarks_file(remarks: list[Remark]) -> str:
+    """备注.txt: grouped by bucket; each line is 订单号, tab, the remark to paste."""
+    lines: list[str] = ["在抖店按订单号搜索，给每个订单插旗并写上备注（订单号 ⇥ 备注）。", ""]
+    for bucket in Bucket:
+        group = [r for r in remarks if r.bucket is bucket]
+        if not group:
+            continue
+        lines.append(f"# {BUCKET_LABELS[bucket]}：插{group[0].flag}旗（{len(group)} 个订单）")
+        for remark in group:
+            order = remark.order_id or f"（无订单号）售后单 {'、'.join(remark.aftersale_ids)}"
+            lines.append(f"{order}\t{remark.text}")
+        lines.append("")
+    return "\n".join(lines)
