@@ -59,6 +59,11 @@ Config = Annotated[Path | None, typer.Option("--config", help="设置文件（�
 LangOption = Annotated[str | None, typer.Option("--lang", help="提示语言：zh（默认）或 en")]
 
 
+def _console(*, stderr: bool = False) -> Console:
+    # soft_wrap: paths, IDs and messages are never broken across lines, even in a pipe.
+    return Console(stderr=stderr, soft_wrap=True)
+
+
 def _lang(value: str | None) -> Lang:
     chosen = value or os.environ.get("LANJIE_LANG", "zh")
     return "en" if chosen.lower().startswith("en") else "zh"
@@ -70,20 +75,20 @@ def _friendly_errors(lang: Lang) -> Iterator[None]:
     try:
         yield
     except LanjieError as error:
-        Console(stderr=True).print(f"[bold red]✗[/bold red] {error.render(lang)}", highlight=False)
+        _console(stderr=True).print(f"[bold red]✗[/bold red] {error.render(lang)}")
         raise typer.Exit(error.exit_code) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except Exception as error:
         if os.environ.get("LANJIE_DEBUG"):
             raise
-        Console(stderr=True).print(t("internal", lang, detail=f"{type(error).__name__}: {error}"), highlight=False)
+        _console(stderr=True).print(t("internal", lang, detail=f"{type(error).__name__}: {error}"))
         raise typer.Exit(1) from None
 
 
 def _now(value: str | None) -> datetime:
     if not value:
-        return datetime.now(SHANGHAI)
+        return datetime.now(SHANGHAI).replace(microsecond=0)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -133,8 +138,8 @@ def run(
             operator=operator,
         )
         moment = _now(now)
-        console = Console()
-        status = Console(stderr=True)
+        console = _console()
+        status = _console(stderr=True)
         with status.status(t("reading", chosen)) as spinner:
             analysis = analyse(
                 files,
@@ -148,9 +153,9 @@ def run(
             with bulk_work():
                 written = write_output_folder(analysis, target, overwrite=overwrite)
         print_summary(analysis, console, chosen)
-        console.print(t("output_written", chosen, path=target), style="bold green", highlight=False)
+        console.print(t("output_written", chosen, path=target), style="bold green")
         for path in written:
-            console.print(f"  {path.name}", highlight=False)
+            console.print(f"  {path.name}")
 
 
 @app.command()
@@ -196,7 +201,7 @@ def triage(
         else:
             from lanjie.outputs.summary import print_summary
 
-            print_summary(analysis, Console(), chosen)
+            print_summary(analysis, _console(), chosen)
 
 
 @app.command("demo-export")
@@ -219,7 +224,7 @@ def demo_export(
         if not 1 <= rows <= 1_000_000:
             raise BadInput("bad_rows", rows=rows)
         write_demo_export(out, rows=rows, seed=seed, now=_now(now), encoding=encoding, orders=orders)
-        Console().print(t("demo_written", chosen, rows=rows, path=out), highlight=False)
+        _console().print(t("demo_written", chosen, rows=rows, path=out))
 
 
 def _version(value: bool) -> None:

@@ -133,6 +133,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         detail = "；".join(
             f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
         )
-        raise BadInput("bad_config", source=str(path) if path else "LANJIE_*", detail=detail) from error
+        sources = "命令行选项、LANJIE_* 环境变量" + (f"或 {path}" if path else "")
+        raise BadInput("bad_config", source=sources, detail=detail) from error
     finally:
         _file_values.reset(token)

@@ -94,6 +94,7 @@ _LOGISTICS = (
     ("已揽收", 0.02),
 )
 _FLAGS = ("", "", "", "紫", "橙", "绿", "红")
+ORDER_EXPORT_SHARE = 0.8  # an order export usually covers a date range, not every parcel
 
 
 @dataclass(frozen=True)
@@ -248,27 +249,24 @@ def write_demo_export(
     if orders is not None:
         rng = random.Random(seed + 1)
         order_rows = (
-            [
-                f"\t{r.order_id}",
-                f"\t{r.sub_order_id}",
-                "",
-                "1",
-                "",
-                "",
-                "",
-                "",
-                "已发货",
-                "售后中",
-                "\n".join(f"{r.courier} {n}" for n in r.tracking_nos),
-                rng.choice(_FLAGS),
-                "",
-                "",
-                "示例旗舰店",
-            ]
-            for r in kept
-            if r.tracking_nos
+            [_order_cells(row, rng).get(header, "") for header in ORDER_HEADERS]
+            for row in kept
+            if row.tracking_nos and rng.random() < ORDER_EXPORT_SHARE
         )
         _write_xlsx(orders, ORDER_HEADERS, order_rows)
+
+
+def _order_cells(row: DemoRow, rng: random.Random) -> dict[str, object]:
+    return {
+        "主订单编号": f"\t{row.order_id}",
+        "子订单编号": f"\t{row.sub_order_id}",
+        "商品数量": "1",
+        "订单状态": "已发货",
+        "售后状态": "售后中",
+        "快递信息": "\n".join(f"{row.courier} {number}" for number in row.tracking_nos),
+        "旗帜颜色": rng.choice(_FLAGS),
+        "门店名称": "示例旗舰店",
+    }
 
 
 def _write_xlsx(path: Path, headers: tuple[str, ...], rows: Iterable[Sequence[object]]) -> None:

@@ -25,6 +25,7 @@ _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?E[+-]?\d+")
 _FLOAT_TEXT = re.compile(r"(\d+)\.0+")
 _TRACKING = re.compile(r"[A-Z0-9][A-Z0-9-]{3,39}")
 _SEPARATORS = re.compile(r"[,;、/|\s]+")
+_QUOTED = re.compile(r'=?"([^"]*)"')  # ="…" or "…" around one of several numbers
 _PLACEHOLDERS = frozenset({"-", "--", "---", "—", "——", "无", "暂无", "空", "NULL", "NONE", "NAN", "0"})
 _SUSPICIOUS_ZEROS = 5
 _MAX_EXACT_DIGITS = 15
@@ -123,15 +124,16 @@ def split_tracking(value: Cell) -> tuple[list[str], list[str]]:
     if isinstance(value, (int, float)):
         number, problem = clean_id(value)
         return ([number] if number else []), ([problem] if problem else [])
-    text = unprotect(str(value))
-    if text.isascii() and text.isalnum():  # the usual case: one plain number
-        token = text.upper()
+    text = _normalise(str(value))
+    single = unprotect(text)
+    if single.isascii() and single.isalnum():  # the usual case: one plain number
+        token = single.upper()
         if token in _PLACEHOLDERS:
             return [], []
         return ([token], []) if _TRACKING.fullmatch(token) else ([], [MSG_BAD_TRACKING])
     numbers: list[str] = []
     problems: list[str] = []
-    for piece in _SEPARATORS.split(text):
+    for piece in _SEPARATORS.split(_QUOTED.sub(r"\1", text)):
         token = unprotect(piece).upper()
         if not token or token in _PLACEHOLDERS:
             continue

@@ -12,7 +12,7 @@ from lanjie.errors import BadInput
 from lanjie.ingest.clean import SHANGHAI
 from lanjie.ingest.columns import ExportKind, first_nonempty_row
 from lanjie.ingest.orders import read_order_couriers
-from lanjie.ingest.read import Sheet, open_sheet
+from lanjie.ingest.read import Sheet, check_encoding, open_sheet
 from lanjie.ingest.records import ParsedExport, UnknownWording, read_aftersales
 from lanjie.model import AfterSale, Problem
 
@@ -60,6 +60,8 @@ def _checked(sheet: Sheet) -> Sheet:
 
 def load_exports(paths: Sequence[Path], *, encoding: str | None = None, on_file: OnFile | None = None) -> Batch:
     """Read every file; all are checked before any is used, so a bad one changes nothing."""
+    if encoding:
+        check_encoding(encoding)
     sheets = [_checked(open_sheet(path, encoding=encoding)) for path in paths]
     batch = Batch()
     parsed: list[tuple[datetime, int, ParsedExport]] = []

@@ -111,12 +111,16 @@ def _score(sheet: Sheet) -> int:
     return len(sheet.header.columns) if sheet.header else -1
 
 
+def check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError as error:
+        raise BadInput("unknown_encoding", encoding=encoding) from error
+
+
 def decode(data: bytes, encoding: str | None, path: Path) -> str:
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError as error:
-            raise BadInput("unknown_encoding", encoding=encoding) from error
+        check_encoding(encoding)
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as error:

@@ -70,6 +70,7 @@ def print_summary(analysis: Analysis, console: Console, lang: Lang) -> None:
                 t(key, lang),
                 justify="right" if key == "hours_left" else "left",
                 no_wrap=key != "action",
+                overflow="fold",
                 min_width=19 if key == "aftersale_id" else None,
             )
         for decision in worked[:URGENT_SHOWN]:

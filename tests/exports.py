@@ -1,0 +1,102 @@
+"""Build small, realistic export files for tests: real xlsx (xlsxwriter) and real CSV bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import xlsxwriter
+
+from lanjie.demo import HEADERS
+
+_ids = itertools.count(1)
+
+
+def aftersale(**overrides: object) -> dict[str, object]:
+    """One row of the after-sales export, keyed by the platform's header names.
+
+    Defaults: a pending 已发货退款 with a 中通-shaped number, no logistics status, a deadline
+    on 2026-11-26 18:00 — i.e. a parcel to intercept. Keyword names use the headers with
+    their `（元）` units dropped: 售后单号=…, 发货物流单号=….
+    """
+    n = next(_ids)
+    row: dict[str, object] = dict.fromkeys(HEADERS, "")
+    row.update(
+        {
+            "售后单号": f"\t73000000000000{n:05d}",
+            "订单号": f"\t69200000000000{n:05d}",
+            "商品名称": "秋冬加厚羊羔绒外套",
+            "商品发货状态": "1/1已发货",
+            "售后类型": "已发货退款",
+            "退商品金额（元）": "159",
+            "售后状态": "待商家处理",
+            "自动处理截止时间": "2026-11-26 18:00:00",
+            "发货物流单号": f"736105555{n:05d}",
+            "门店名称": "示例旗舰店",
+        }
+    )
+    for key, value in overrides.items():
+        header = next((h for h in HEADERS if h == key or h.split("（")[0] == key), None)
+        if header is None:
+            raise KeyError(f"not an export header: {key}")
+        row[header] = value
+    return row
+
+
+def write_xlsx(
+    path: Path,
+    rows: Iterable[Mapping[str, object]],
+    *,
+    headers: Sequence[str] = HEADERS,
+    title_rows: Sequence[str] = (),
+    sheet: str = "Sheet1",
+) -> Path:
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    ws = book.add_worksheet(sheet)
+    for index, title in enumerate(title_rows):
+        ws.write_string(index, 0, title)
+    top = len(title_rows)
+    ws.write_row(top, 0, headers)
+    for number, row in enumerate(rows, top + 1):
+        for column, header in enumerate(headers):
+            value = row.get(header, "")
+            if isinstance(value, float | int):
+                ws.write_number(number, column, value)
+            elif value != "":
+                ws.write_string(number, column, str(value))
+    book.close()
+    return path
+
+
+def csv_bytes(rows: Iterable[Mapping[str, object]], *, encoding: str, headers: Sequence[str] = HEADERS) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in headers])
+    return buffer.getvalue().encode(encoding)
+
+
+def run_cli(
+    *args: object,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `lanjie` entry point in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "lanjie", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
