@@ -76,6 +76,44 @@ def write_xlsx(
     return path
 
 
+def write_xls(path: Path, rows: Iterable[Mapping[str, object]], *, headers: Sequence[str] = HEADERS) -> Path:
+    """The old .xls format (BIFF8), written by xlwt."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for column, header in enumerate(headers):
+        sheet.write(0, column, header)
+    for number, row in enumerate(rows, 1):
+        for column, header in enumerate(headers):
+            sheet.write(number, column, row.get(header, ""))
+    book.save(str(path))
+    return path
+
+
+def write_ods(path: Path, rows: Iterable[Mapping[str, object]], *, headers: Sequence[str] = HEADERS) -> Path:
+    """An OpenDocument spreadsheet (WPS/LibreOffice), written by odfpy."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Sheet1")
+    for values in [list(headers), *([row.get(h, "") for h in headers] for row in rows)]:
+        table_row = TableRow()
+        for value in values:
+            if isinstance(value, float | int):
+                cell = TableCell(valuetype="float", value=value)
+            else:
+                cell = TableCell(valuetype="string")
+            cell.addElement(P(text=str(value)))
+            table_row.addElement(cell)
+        table.addElement(table_row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
 def csv_bytes(rows: Iterable[Mapping[str, object]], *, encoding: str, headers: Sequence[str] = HEADERS) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)

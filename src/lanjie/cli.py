@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.rich_utils
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from lanjie import __version__
 from lanjie.config import Settings, load_settings
@@ -19,7 +21,32 @@ from lanjie.errors import BadInput, LanjieError
 from lanjie.i18n import Lang, t
 from lanjie.ingest.clean import SHANGHAI
 
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
+typer.rich_utils.OPTIONS_PANEL_TITLE = "选项"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "命令"
+typer.rich_utils.ERRORS_PANEL_TITLE = "错误"
+typer.rich_utils.REQUIRED_LONG_STRING = "[必填]"
+typer.rich_utils.DEFAULT_STRING = "[默认：{}]"
+
+
+def _chinese_help(option: TyperOption | None) -> TyperOption | None:
+    if option is not None:
+        option.help = "显示帮助并退出"
+    return option
+
+
+class _Command(TyperCommand):
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _chinese_help(super().get_help_option(ctx))
+
+
+class _Group(TyperGroup):
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _chinese_help(super().get_help_option(ctx))
+
+
 app = typer.Typer(
+    cls=_Group,
     name="lanjie",
     help="拦截：把抖店售后单导出变成拦截工作——按快递分好的拦截消息、备注、按截止时间排好的待办。",
     no_args_is_help=True,
@@ -100,7 +127,7 @@ def _settings(config: Path | None, lang: Lang, **options: object) -> Settings:
     return load_settings(config, lang=lang, **options)
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     files: Files,
     out: Annotated[
@@ -158,7 +185,7 @@ def run(
             console.print(f"  {path.name}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def triage(
     files: Files,
     json_output: Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）；不加则打印汇总表")] = False,
@@ -191,7 +218,8 @@ def triage(
             remark_template=remark_template,
             operator=operator,
         )
-        analysis = analyse(files, settings=settings, now=_now(now), encoding=encoding)
+        with _console(stderr=True).status(t("reading", chosen)):
+            analysis = analyse(files, settings=settings, now=_now(now), encoding=encoding)
         if json_output:
             with bulk_work():
                 document = jsonout.decisions_document(analysis.decisions, analysis.batch, now=analysis.now)
@@ -204,7 +232,7 @@ def triage(
             print_summary(analysis, _console(), chosen)
 
 
-@app.command("demo-export")
+@app.command("demo-export", cls=_Command)
 def demo_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="写到哪个文件（.xlsx 或 .csv）")] = Path(
         "售后单导出-示例.xlsx"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from exports import aftersale, csv_bytes, write_xlsx
+from exports import aftersale, csv_bytes, write_ods, write_xls, write_xlsx
 from lanjie.errors import BadInput
 from lanjie.ingest.columns import ExportKind, header_key
 from lanjie.ingest.load import export_time, load_exports
@@ -40,6 +40,18 @@ def test_reads_every_field_it_needs(tmp_path: Path) -> None:
     assert (record.shop, record.reason, record.buyer_note) == ("示例旗舰店", "快递一直未送到", "没收到")
     assert record.source.row == 2 and record.source.file == "a.xlsx"
     assert batch.problems == []
+
+
+@pytest.mark.parametrize(("suffix", "writer"), [(".xls", write_xls), (".ods", write_ods)])
+def test_xls_and_ods_go_through_the_same_reader(tmp_path: Path, suffix: str, writer: object) -> None:
+    rows = [
+        aftersale(售后单号="\t7300000000000000001", 发货物流单号="YT8962646785389", 发货物流状态="买家已签收"),
+        aftersale(售后单号="7300000000000000002", 发货物流单号=773012345678901.0),
+    ]
+    path = writer(tmp_path / f"export{suffix}", rows)  # type: ignore[operator]
+    first, second = load_exports([path]).aftersales
+    assert (first.aftersale_id, first.logistics) == ("7300000000000000001", LogisticsState.SIGNED)
+    assert [p.tracking_no for p in second.parcels] == ["773012345678901"]
 
 
 def test_header_below_title_rows_is_found_and_rows_numbered_as_excel_shows(tmp_path: Path) -> None:
