@@ -2,14 +2,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-
-from lanjie.ingest.clean import SHANGHAI
-
-NOW = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
@@ -18,5 +13,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in list(os.environ):
         if name.startswith("LANJIE_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))  # the default ledger goes here
     monkeypatch.chdir(tmp_path)
     yield tmp_path

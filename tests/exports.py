@@ -9,11 +9,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import xlsxwriter
 
 from lanjie.demo import HEADERS
+from lanjie.ingest.clean import SHANGHAI
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)  # the morning the sample exports were made
 
 _ids = itertools.count(1)
 
@@ -46,6 +50,8 @@ def aftersale(**overrides: object) -> dict[str, object]:
         if header is None:
             raise KeyError(f"not an export header: {key}")
         row[header] = value
+    if "售后单号" in overrides and "订单号" not in overrides:
+        row["订单号"] = f"O-{str(row['售后单号']).strip()}"  # the same after-sale keeps the same order
     return row
 
 

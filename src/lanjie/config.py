@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import tomllib
 from collections.abc import Mapping
@@ -20,6 +21,8 @@ from lanjie.model import Bucket
 FLAG_COLOURS: tuple[str, ...] = ("灰", "紫", "青", "绿", "橙", "红")  # 抖店 star 0..5
 DEFAULT_FLAGS: dict[str, str] = {
     Bucket.INTERCEPT.value: "紫",
+    Bucket.INTERCEPTING.value: "紫",
+    Bucket.CHASE.value: "紫",
     Bucket.VERIFY.value: "橙",
     Bucket.RETURNING.value: "青",
     Bucket.RETURNED.value: "绿",
@@ -53,9 +56,13 @@ class Settings(BaseSettings):
     verify_template: str = (
         "以下单号显示已签收，买家说没收到，麻烦核实签收情况（是否本人签收、有无签收凭证），谢谢！（共{count}单）"
     )
+    chase_template: str = "以下单号之前已申请拦截，到现在还在运输，麻烦再帮忙拦截退回，谢谢！（共{count}单）"
     remark_template: str = "{date} {status} {courier}"
+    chase_hours: float = Field(48.0, gt=0, le=24 * 30)
     flags: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FLAGS))
     operator: str = ""
+    database_url: str = ""  # LANJIE_DATABASE_URL; empty: a SQLite file in the user's data folder
+    shop: str = ""  # the shop to record imports under when the export does not name one
 
     @field_validator("partners", mode="before")
     @classmethod
@@ -66,7 +73,7 @@ class Settings(BaseSettings):
             raise ValueError(f"不认识的快递：{'、'.join(unknown)}；可用的有：{known_couriers()}")
         return tuple(sorted(codes))
 
-    @field_validator("intercept_template", "verify_template")
+    @field_validator("intercept_template", "verify_template", "chase_template")
     @classmethod
     def _message_template(cls, value: str) -> str:
         return _check_template(value, MESSAGE_FIELDS)
@@ -90,6 +97,16 @@ class Settings(BaseSettings):
     @property
     def partner_codes(self) -> frozenset[str]:
         return frozenset(self.partners)
+
+    @property
+    def operator_name(self) -> str:
+        """Who is doing this: the configured operator, else the computer's login name."""
+        if self.operator.strip():
+            return self.operator.strip()
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "未署名"
 
     @classmethod
     def settings_customise_sources(

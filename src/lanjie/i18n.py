@@ -97,6 +97,77 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "lanjie 出错了：{detail}。请把这条信息和所用的文件发给维护者（设置 LANJIE_DEBUG=1 可看到详细信息）。",
         "lanjie failed: {detail}. Please report it with the file used (LANJIE_DEBUG=1 shows details).",
     ),
+    # --- ledger
+    "db_bad_url": (
+        "台账数据库地址写错了：{url}。例如 postgresql+psycopg://用户@主机/库名，或一个 .sqlite3 文件路径。",
+        "Bad ledger database address: {url}. E.g. postgresql+psycopg://user@host/db or a .sqlite3 file path.",
+    ),
+    "db_unreachable": (
+        "连不上台账数据库 {url}：{detail}。请检查数据库是否在运行，或用 --db / LANJIE_DATABASE_URL 指定其他位置。",
+        "Cannot reach the ledger database {url}: {detail}. Is it running? Use --db / LANJIE_DATABASE_URL to choose another.",
+    ),
+    "db_error": ("台账数据库 {url} 出错：{detail}", "Ledger database {url} failed: {detail}"),
+    "db_upgraded": ("台账 {url} 的结构：{before} → {after}", "Ledger {url} schema: {before} → {after}"),
+    "writing_ledger": ("写入台账 {percent}%（{done}/{total}）", "Writing the ledger {percent}% ({done}/{total})"),
+    "already_imported": (
+        "{file} 已在 {at} 由 {operator} 导入过，这次不再重复记录。",
+        "{file} was imported at {at} by {operator}; not recorded again.",
+    ),
+    "ledger_unchanged": ("台账没有变化。", "The ledger did not change."),
+    "import_summary": (
+        "台账：新增 {new} 个售后单，更新 {changed} 个{details}，没有变化 {unchanged} 个。",
+        "Ledger: {new} new after-sales, {changed} updated{details}, {unchanged} unchanged.",
+    ),
+    "import_older": (
+        "{n} 行来自比台账里更旧的导出，没有覆盖较新的状态。",
+        "{n} rows came from an export older than the ledger's; newer states were kept.",
+    ),
+    "import_outcomes": (
+        "拦截结果：成功 {success} 个（包裹已在退回），失败 {failed} 个（发拦截后被签收）。",
+        "Interceptions: {success} succeeded (coming back), {failed} failed (signed for).",
+    ),
+    "unknown_shop": (
+        "台账里没有店铺：{shops}。已有的店铺：{known}。",
+        "No such shop in the ledger: {shops}. Shops: {known}.",
+    ),
+    "sent_what": (
+        "请说明发了哪些：--courier 快递（如 --courier zhongtong）、--tracking-no 单号，或 --all（三选一）。",
+        "Say what was sent: --courier NAME, --tracking-no NUMBER, or --all (exactly one).",
+    ),
+    "bad_tracking_no": ("单号「{value}」不能用：{detail}", 'Tracking number "{value}" cannot be used: {detail}'),
+    "unknown_tracking_no": (
+        "台账里没有这些单号：{numbers}。请先用 lanjie run 或 lanjie import 导入含有它们的导出，什么都没有记录。",
+        "These tracking numbers are not in the ledger: {numbers}. Import the export that has them first; nothing was recorded.",
+    ),
+    "sent_nothing": ("{couriers}现在没有{what}的单号，什么都没有记录。", "{couriers}: nothing to record ({what})."),
+    "all_couriers": ("所有快递", "all couriers"),
+    "sent_skipped_unknown": (
+        "{n} 个单号的快递公司不确定，没有记录：核对后请用 --tracking-no 记录。",
+        "{n} numbers have no certain courier and were not recorded; use --tracking-no after checking.",
+    ),
+    "sent_recorded": (
+        "已记录 {n} 个拦截请求（{couriers}），操作人 {operator}，时间 {at}。",
+        "Recorded {n} interception requests ({couriers}) by {operator} at {at}.",
+    ),
+    "sent_already": (
+        "{number} 已由 {by} 在 {at} 发过拦截，没有重复记录。",
+        "{number} was already sent by {by} at {at}; not recorded again.",
+    ),
+    "chased": (
+        "已记录催拦截 {n} 个单号，操作人 {operator}，时间 {at}。",
+        "Recorded a chase for {n} numbers by {operator} at {at}.",
+    ),
+    "remarks_done": (
+        "已记录 {n} 个订单的备注为已写（操作人 {operator}）。",
+        "Marked {n} remarks as written (by {operator}).",
+    ),
+    "history_not_found": (
+        "台账里没有「{what}」：请确认是售后单号、订单号或快递单号，并且已经导入过。",
+        'Nothing in the ledger for "{key}": give an after-sale ID, order ID or tracking number that was imported.',
+    ),
+    "history_title": ("「{what}」的经过", "History of {what}"),
+    "stats_title": ("最近 {days} 天的拦截（按快递）", "Interceptions in the last {days} days, by courier"),
+    "stats_rejections": ("记录到的售后拒绝：{n} 次", "Rejections recorded: {n}"),
     # --- summary
     "summary_title": ("售后处理汇总", "After-sales summary"),
     "bucket": ("分类", "Bucket"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -52,6 +53,8 @@ class CourierSource(enum.StrEnum):
 
 class Bucket(enum.StrEnum):
     INTERCEPT = "intercept"
+    INTERCEPTING = "intercepting"  # requested from the courier, still moving, within the follow-up window
+    CHASE = "chase"  # requested long ago and still moving: remind the courier
     VERIFY = "verify"
     RETURNING = "returning"
     RETURNED = "returned"
@@ -62,6 +65,8 @@ class Bucket(enum.StrEnum):
 
 BUCKET_LABELS: dict[Bucket, str] = {
     Bucket.INTERCEPT: "待拦截",
+    Bucket.INTERCEPTING: "拦截中",
+    Bucket.CHASE: "待催拦截",
     Bucket.VERIFY: "待核实签收",
     Bucket.RETURNING: "退回中",
     Bucket.RETURNED: "已退回",
@@ -69,6 +74,28 @@ BUCKET_LABELS: dict[Bucket, str] = {
     Bucket.MANUAL: "需人工处理",
     Bucket.OUT_OF_SCOPE: "无需处理",
 }
+
+
+DEFAULT_SHOP = "默认店铺"  # when neither --shop nor the export's 门店名称 names one
+
+
+class Outcome(enum.StrEnum):
+    PENDING = "pending"
+    SUCCESS = "success"  # the parcel is coming back
+    FAILED = "failed"  # it was signed for after the request
+
+
+class InterceptionFact(NamedTuple):
+    """What the ledger knows about one parcel's interception request."""
+
+    requested_at: datetime
+    operator: str
+    outcome: Outcome = Outcome.PENDING
+    last_chased_at: datetime | None = None
+
+
+LedgerFacts = Mapping[str, InterceptionFact]  # by tracking number
+NO_FACTS: LedgerFacts = {}
 
 
 class SourceRef(NamedTuple):
@@ -126,3 +153,4 @@ class Decision(NamedTuple):
     reasons: tuple[str, ...]
     hours_left: float | None
     urgent: bool
+    parcels: tuple[Parcel, ...]  # the parcels this decision acts on (to send, to chase, to verify)

@@ -101,6 +101,8 @@ def test_run_writes_everything_staff_need(tmp_path: Path, exports: tuple[Path, P
     document = json.loads((out / "decisions.json").read_text(encoding="utf-8"))
     assert document["counts"] == {
         "intercept": 6,
+        "intercepting": 0,
+        "chase": 0,
         "verify": 1,
         "returning": 1,
         "returned": 1,
@@ -128,7 +130,17 @@ def test_workbook_is_styled_and_keeps_user_text_as_text(tmp_path: Path, exports:
     out = tmp_path / "out"
     assert run_cli("run", export, orders, "--partners", "zhongtong,yunda", "--now", NOW, "--out", out).returncode == 0
     book = openpyxl.load_workbook(out / "售后处理-2026-11-26.xlsx")
-    assert book.sheetnames[:7] == ["汇总", "待拦截", "待核实签收", "退回中", "已退回", "未发货", "需人工处理"]
+    assert book.sheetnames[:9] == [
+        "汇总",
+        "待拦截",
+        "拦截中",
+        "待催拦截",
+        "待核实签收",
+        "退回中",
+        "已退回",
+        "未发货",
+        "需人工处理",
+    ]
     assert {"拦截-中通", "拦截-顺丰", "拦截-申通", "拦截-韵达", "数据问题"} <= set(book.sheetnames)
     for sheet in book.worksheets:
         for row in sheet.iter_rows():

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from test_triage import record
 
-from conftest import NOW
+from exports import NOW
 from lanjie.config import DEFAULT_FLAGS
 from lanjie.model import AfterSale, Bucket, CourierSource, Decision, Parcel
 from lanjie.outputs.messages import (

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from conftest import NOW
+from exports import NOW
 from lanjie.ingest import wording
 from lanjie.model import AfterSale, Bucket, CourierSource, Parcel, SourceRef
 from lanjie.triage import decide, triage

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +22,22 @@ _STAMP = re.compile(r"(20\d\d)\D?(\d\d)\D?(\d\d)\D{0,3}(\d\d)\D?(\d\d)\D?(\d\d)"
 OnFile = Callable[[Path], None]
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """One after-sales export that was read."""
+
+    name: str
+    sha256: str
+    exported_at: datetime
+    rows: int
+    aftersales: int
+
+
 @dataclass
 class Batch:
     aftersales: list[AfterSale] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    sources: list[SourceFile] = field(default_factory=list)
     order_files: list[str] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -44,6 +57,11 @@ def export_time(path: Path) -> datetime:
         except ValueError:
             pass
     return datetime.fromtimestamp(path.stat().st_mtime, tz=SHANGHAI)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _checked(sheet: Sheet) -> Sheet:
@@ -77,7 +95,11 @@ def load_exports(paths: Sequence[Path], *, encoding: str | None = None, on_file:
                 batch.courier_by_tracking_no.setdefault(number, code)
             continue
         export = read_aftersales(sheet)
-        parsed.append((export_time(sheet.path), position, export))
+        exported_at = export_time(sheet.path)
+        parsed.append((exported_at, position, export))
+        batch.sources.append(
+            SourceFile(export.file, _sha256(sheet.path), exported_at, export.rows, len(export.aftersales))
+        )
     if not parsed:
         raise BadInput("only_orders")
 

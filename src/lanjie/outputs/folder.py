@@ -56,6 +56,7 @@ def output_files(analysis: Analysis) -> dict[str, str]:
     date = remark_date(analysis.now)
     intercept = analysis.groups(Bucket.INTERCEPT)
     files = _courier_texts(intercept, "拦截", settings.intercept_template, settings.chunk_size, date)
+    files |= _courier_texts(analysis.groups(Bucket.CHASE), "催拦截", settings.chase_template, settings.chunk_size, date)
     files |= _courier_texts(analysis.groups(Bucket.VERIFY), "核实", settings.verify_template, settings.chunk_size, date)
     files["批量搜索.txt"] = search_file(intercept)
     files["备注.txt"] = remarks_file(analysis.remarks)

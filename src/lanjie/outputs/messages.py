@@ -41,7 +41,7 @@ def group_by_courier(decisions: Iterable[Decision], bucket: Bucket) -> list[Cour
     for decision in decisions:
         if decision.bucket is not bucket:
             continue
-        for parcel in decision.aftersale.parcels:
+        for parcel in decision.parcels:
             if parcel.tracking_no in seen:
                 continue
             seen.add(parcel.tracking_no)

@@ -8,10 +8,12 @@ from datetime import datetime
 
 from lanjie.couriers import courier_name
 from lanjie.ingest.clean import SHANGHAI
-from lanjie.model import BUCKET_LABELS, Bucket, Decision
+from lanjie.model import BUCKET_LABELS, DEFAULT_SHOP, Bucket, Decision
 
 STATUS_WORDS: dict[Bucket, str] = {
     Bucket.INTERCEPT: "已拦截",
+    Bucket.INTERCEPTING: "已拦截",
+    Bucket.CHASE: "已拦截",
     Bucket.VERIFY: "已签收待核实",
     Bucket.RETURNING: "退回中",
     Bucket.RETURNED: "已退回",
@@ -22,6 +24,8 @@ STATUS_WORDS: dict[Bucket, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Remark:
+    shop: str
+    order_key: str  # the order ID, or 售后单 … when the export has none
     order_id: str | None
     aftersale_ids: tuple[str, ...]
     bucket: Bucket
@@ -48,25 +52,27 @@ def build_remarks(
     decisions: Iterable[Decision], *, template: str, flags: dict[str, str], now: datetime, operator: str = ""
 ) -> list[Remark]:
     """One remark per order (the most urgent after-sale of the order decides its wording)."""
-    by_order: dict[str, tuple[Decision, list[str]]] = {}
+    by_order: dict[tuple[str, str], tuple[Decision, list[str]]] = {}
     for decision in decisions:
         if decision.bucket is Bucket.OUT_OF_SCOPE:
             continue
         record = decision.aftersale
-        key = record.order_id or f"售后单 {record.aftersale_id}"
+        key = (record.shop or DEFAULT_SHOP, record.order_id or f"售后单 {record.aftersale_id}")
         if key in by_order:
             by_order[key][1].append(record.aftersale_id)
         else:
             by_order[key] = (decision, [record.aftersale_id])
     return [
         Remark(
+            shop,
+            order_key,
             first.aftersale.order_id,
             tuple(ids),
             first.bucket,
             flags[first.bucket.value],
             remark_text(first, template=template, now=now, operator=operator),
         )
-        for first, ids in by_order.values()
+        for (shop, order_key), (first, ids) in by_order.items()
     ]
 
 

@@ -1,0 +1,63 @@
+"""The kinds of things the event log records, and how a person reads them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+
+class EventKind(enum.StrEnum):
+    FIRST_SEEN = "first_seen"
+    STATE_CHANGED = "state_changed"
+    REJECTED = "rejected"
+    LOGISTICS_CHANGED = "logistics_changed"
+    DEADLINE_CHANGED = "deadline_changed"
+    TRACKING_CHANGED = "tracking_changed"
+    INTERCEPT_REQUESTED = "intercept_requested"
+    INTERCEPT_CHASED = "intercept_chased"
+    INTERCEPT_SUCCEEDED = "intercept_succeeded"
+    INTERCEPT_FAILED = "intercept_failed"
+    REMARK_WRITTEN = "remark_written"
+
+
+EVENT_LABELS: dict[EventKind, str] = {
+    EventKind.FIRST_SEEN: "首次导入",
+    EventKind.STATE_CHANGED: "售后状态变化",
+    EventKind.REJECTED: "售后被拒绝",
+    EventKind.LOGISTICS_CHANGED: "物流状态变化",
+    EventKind.DEADLINE_CHANGED: "截止时间变化",
+    EventKind.TRACKING_CHANGED: "发货单号变化",
+    EventKind.INTERCEPT_REQUESTED: "已发拦截",
+    EventKind.INTERCEPT_CHASED: "已催拦截",
+    EventKind.INTERCEPT_SUCCEEDED: "拦截成功",
+    EventKind.INTERCEPT_FAILED: "拦截失败",
+    EventKind.REMARK_WRITTEN: "已写备注",
+}
+
+
+def event_row(
+    kind: EventKind,
+    *,
+    at: datetime,
+    operator: str,
+    shop_id: int,
+    aftersale_id: str | None = None,
+    tracking_no: str | None = None,
+    order_id: str | None = None,
+    import_id: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "operator": operator,
+        "kind": kind.value,
+        "shop_id": shop_id,
+        "aftersale_id": aftersale_id,
+        "tracking_no": tracking_no,
+        "order_id": order_id,
+        "import_id": import_id,
+        "before": before,
+        "after": after,
+    }

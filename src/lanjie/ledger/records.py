@@ -1,0 +1,204 @@
+"""After-sales and interceptions as rows, and back: what the ledger stores and what triage reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult, and_, func, insert, select
+
+from lanjie.ledger.schema import aftersale_parcels, aftersales, imports, interceptions, parcels, shops
+from lanjie.model import (
+    AfterSale,
+    AfterSaleState,
+    AfterSaleType,
+    CourierSource,
+    InterceptionFact,
+    LogisticsState,
+    Outcome,
+    Parcel,
+    SourceRef,
+)
+
+
+def to_fen(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def tracking_text(record: AfterSale) -> str:
+    return ",".join(p.tracking_no for p in record.parcels)
+
+
+def fingerprint(record: AfterSale) -> str:
+    """Changes whenever anything the ledger keeps about the after-sale changes."""
+    values = (
+        record.order_id,
+        record.type_raw,
+        record.state_raw,
+        record.shipped,
+        record.courier_hint,
+        record.logistics_raw,
+        record.deadline.timestamp() if record.deadline else None,
+        to_fen(record.refund_amount),
+        record.product,
+        record.reason,
+        record.buyer_note,
+        record.blockers,
+        [(p.tracking_no, p.courier, p.candidates, p.courier_source) for p in record.parcels],
+    )
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
+def aftersale_row(record: AfterSale, *, shop_id: int, import_id: int, as_of: datetime, digest: str) -> dict[str, Any]:
+    return {
+        "shop_id": shop_id,
+        "aftersale_id": record.aftersale_id,
+        "order_id": record.order_id,
+        "type": record.type.value,
+        "type_raw": record.type_raw,
+        "state": record.state.value,
+        "state_raw": record.state_raw,
+        "shipped": record.shipped,
+        "tracking_nos": tracking_text(record),
+        "courier_hint": record.courier_hint,
+        "logistics": record.logistics.value,
+        "logistics_raw": record.logistics_raw,
+        "deadline": record.deadline,
+        "refund_fen": to_fen(record.refund_amount),
+        "product": record.product,
+        "reason": record.reason,
+        "buyer_note": record.buyer_note,
+        "blockers": json.dumps(record.blockers, ensure_ascii=False),
+        "source_file": record.source.file,
+        "source_row": record.source.row,
+        "as_of": as_of,
+        "digest": digest,
+        "first_import_id": import_id,
+        "last_import_id": import_id,
+    }
+
+
+def parcel_row(shop_id: int, parcel: Parcel) -> dict[str, Any]:
+    return {
+        "shop_id": shop_id,
+        "tracking_no": parcel.tracking_no,
+        "courier": parcel.courier,
+        "candidates": ",".join(parcel.candidates),
+        "courier_source": parcel.courier_source.value,
+    }
+
+
+def _parcel(row: Any) -> Parcel:
+    candidates = tuple(row.candidates.split(",")) if row.candidates else ()
+    return Parcel(row.tracking_no, row.courier, candidates, CourierSource(row.courier_source))
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def ensure_shops(conn: Connection, names: Iterable[str], now: datetime) -> dict[str, int]:
+    wanted = set(names)
+    known = {r.name: r.id for r in conn.execute(select(shops.c.name, shops.c.id).where(shops.c.name.in_(wanted)))}
+    for name in sorted(wanted - known.keys()):
+        known[name] = new_id(conn.execute(insert(shops).values(name=name, created_at=now)))
+    return known
+
+
+def shop_ids(conn: Connection, names: Collection[str]) -> dict[str, int]:
+    """Ids of the named shops that exist (all shops when `names` is empty)."""
+    query = select(shops.c.name, shops.c.id)
+    if names:
+        query = query.where(shops.c.name.in_(names))
+    return {row.name: row.id for row in conn.execute(query)}
+
+
+def load_facts(conn: Connection, shop_id_list: Collection[int] | None = None) -> dict[str, InterceptionFact]:
+    """Every interception asked for, by tracking number."""
+    query = select(interceptions)
+    if shop_id_list is not None:
+        query = query.where(interceptions.c.shop_id.in_(shop_id_list))
+    return {
+        row.tracking_no: InterceptionFact(row.requested_at, row.requested_by, Outcome(row.outcome), row.last_chased_at)
+        for row in conn.execute(query)
+    }
+
+
+def _latest_imports(shop_id_list: Collection[int] | None) -> Any:
+    latest = select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id).label("latest")).group_by(
+        aftersales.c.shop_id
+    )
+    if shop_id_list is not None:
+        latest = latest.where(aftersales.c.shop_id.in_(shop_id_list))
+    return latest.subquery()
+
+
+def load_current(conn: Connection, shop_id_list: Collection[int] | None = None) -> list[AfterSale]:
+    """The after-sales of each shop's latest import: today's open work, as the ledger knows it."""
+    latest = _latest_imports(shop_id_list)
+    current = and_(aftersales.c.shop_id == latest.c.shop_id, aftersales.c.last_import_id == latest.c.latest)
+    linked: dict[tuple[int, str], list[Parcel]] = {}
+    parcel_query = (
+        select(aftersale_parcels.c.shop_id, aftersale_parcels.c.aftersale_id, parcels)
+        .join(
+            aftersales,
+            and_(
+                aftersales.c.shop_id == aftersale_parcels.c.shop_id,
+                aftersales.c.aftersale_id == aftersale_parcels.c.aftersale_id,
+            ),
+        )
+        .join(latest, current)
+        .join(
+            parcels,
+            and_(
+                parcels.c.shop_id == aftersale_parcels.c.shop_id,
+                parcels.c.tracking_no == aftersale_parcels.c.tracking_no,
+            ),
+        )
+        .order_by(aftersale_parcels.c.position)
+    )
+    for row in conn.execute(parcel_query):
+        linked.setdefault((row.shop_id, row.aftersale_id), []).append(_parcel(row))
+    query = (
+        select(aftersales, shops.c.name.label("shop_name"))
+        .join(latest, current)
+        .join(shops, shops.c.id == aftersales.c.shop_id)
+    )
+    return [from_row(row, linked.get((row.shop_id, row.aftersale_id), [])) for row in conn.execute(query)]
+
+
+def latest_import_time(conn: Connection, shop_id_list: Collection[int]) -> datetime | None:
+    """When the newest of the shops' current imports was made."""
+    latest = _latest_imports(shop_id_list)
+    moment = conn.execute(select(func.max(imports.c.imported_at)).join(latest, imports.c.id == latest.c.latest))
+    return moment.scalar_one_or_none()
+
+
+def from_row(row: Any, parcel_list: list[Parcel]) -> AfterSale:
+    return AfterSale(
+        aftersale_id=row.aftersale_id,
+        source=SourceRef(row.source_file, row.source_row),
+        order_id=row.order_id,
+        shop=row.shop_name,
+        type=AfterSaleType(row.type),
+        type_raw=row.type_raw,
+        state=AfterSaleState(row.state),
+        state_raw=row.state_raw,
+        shipped=row.shipped,
+        parcels=tuple(parcel_list),
+        courier_hint=row.courier_hint,
+        logistics=LogisticsState(row.logistics),
+        logistics_raw=row.logistics_raw,
+        deadline=row.deadline,
+        refund_amount=None if row.refund_fen is None else Decimal(row.refund_fen) / 100,
+        product=row.product,
+        reason=row.reason,
+        buyer_note=row.buyer_note,
+        blockers=json.loads(row.blockers),
+    )

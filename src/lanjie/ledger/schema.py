@@ -1,0 +1,195 @@
+"""The ledger's tables (SQLAlchemy Core). Migrations in `migrations/` create exactly these.
+
+After-sales and parcels are keyed by what the platform calls them (售后单号, 运单号) within a
+shop, so imports can be written in bulk without asking the database for generated IDs.
+Times are stored in UTC; money in 分.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (no time zones) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the ledger stores aware datetimes only")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite only auto-increments INTEGER keys
+
+shops = Table(
+    "shops",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("operator", String(100), nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("bucket_counts", Text),  # JSON {shop: {bucket: n}}: the work right after this import
+)
+
+import_files = Table(
+    "import_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", ForeignKey("imports.id"), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("exported_at", UTCDateTime, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("aftersales", Integer, nullable=False),
+)
+
+aftersales = Table(
+    "aftersales",
+    metadata,
+    Column("shop_id", ForeignKey("shops.id"), primary_key=True),
+    Column("aftersale_id", String(64), primary_key=True),
+    Column("order_id", String(64)),
+    Column("type", String(32), nullable=False),
+    Column("type_raw", String(100), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("state_raw", String(100), nullable=False),
+    Column("shipped", Boolean),
+    Column("tracking_nos", String(500), nullable=False),  # as listed in the export, for change detection
+    Column("courier_hint", String(100)),
+    Column("logistics", String(32), nullable=False),
+    Column("logistics_raw", String(100), nullable=False),
+    Column("deadline", UTCDateTime),
+    Column("refund_fen", BigInteger),
+    Column("product", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("buyer_note", Text, nullable=False),
+    Column("blockers", Text, nullable=False),  # JSON list of Chinese reasons
+    Column("source_file", String(500), nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("as_of", UTCDateTime, nullable=False),  # export time of the row this state comes from
+    Column("digest", String(32), nullable=False),
+    Column("first_import_id", ForeignKey("imports.id"), nullable=False),
+    Column("last_import_id", ForeignKey("imports.id"), nullable=False),
+    Index(None, "shop_id", "last_import_id"),
+    Index(None, "shop_id", "order_id"),
+)
+
+parcels = Table(
+    "parcels",
+    metadata,
+    Column("shop_id", ForeignKey("shops.id"), primary_key=True),
+    Column("tracking_no", String(64), primary_key=True),
+    Column("courier", String(32)),
+    Column("candidates", String(200), nullable=False),  # comma-joined courier codes
+    Column("courier_source", String(16), nullable=False),
+)
+
+aftersale_parcels = Table(
+    "aftersale_parcels",
+    metadata,
+    Column("shop_id", Integer, primary_key=True),
+    Column("aftersale_id", String(64), primary_key=True),
+    Column("tracking_no", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(["shop_id", "aftersale_id"], ["aftersales.shop_id", "aftersales.aftersale_id"]),
+    ForeignKeyConstraint(["shop_id", "tracking_no"], ["parcels.shop_id", "parcels.tracking_no"]),
+    Index(None, "shop_id", "tracking_no"),
+)
+
+interceptions = Table(
+    "interceptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("shop_id", Integer, nullable=False),
+    Column("tracking_no", String(64), nullable=False),
+    Column("courier", String(32)),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("outcome_at", UTCDateTime),
+    Column("last_chased_at", UTCDateTime),
+    Column("chase_count", Integer, nullable=False),
+    UniqueConstraint("shop_id", "tracking_no"),  # one request per parcel, whoever sends it
+    ForeignKeyConstraint(["shop_id", "tracking_no"], ["parcels.shop_id", "parcels.tracking_no"]),
+)
+
+remarks = Table(
+    "remarks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("shop_id", ForeignKey("shops.id"), nullable=False),
+    Column("order_key", String(100), nullable=False),  # 订单号, or 售后单 … when there is none
+    Column("status", String(32), nullable=False),
+    Column("text", String(500), nullable=False),
+    Column("flag", String(4), nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
+    Column("written_by", String(100), nullable=False),
+    UniqueConstraint("shop_id", "order_key", "status"),  # a remark is asked for once
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("operator", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("shop_id", Integer, nullable=False),
+    Column("aftersale_id", String(64)),
+    Column("tracking_no", String(64)),
+    Column("order_id", String(64)),
+    Column("import_id", Integer),
+    Column("before", Text),
+    Column("after", Text),
+    Index(None, "shop_id", "aftersale_id"),
+    Index(None, "shop_id", "tracking_no"),
+)
+
+APPEND_ONLY = ("events",)

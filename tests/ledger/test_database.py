@@ -1,0 +1,68 @@
+"""Opening, migrating and describing the ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from databases import create_database, drop_database
+from exports import run_cli
+from lanjie.errors import LanjieError
+from lanjie.ledger.database import default_path, head_revision, open_ledger, resolve_url, upgrade
+from lanjie.ledger.schema import metadata
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    else:
+        url = create_database()
+        yield url
+        drop_database(url)
+
+
+def test_migrations_create_exactly_the_schema(empty_url: str) -> None:
+    engine = open_ledger(empty_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert set(inspect(conn).get_table_names()) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
+    assert upgrade(engine) == (head_revision(), head_revision())  # a second upgrade does nothing
+    engine.dispose()
+
+
+def test_db_upgrade_and_info_commands(empty_url: str) -> None:
+    upgraded = run_cli("db", "upgrade", "--db", empty_url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"（空） → {head_revision()}" in upgraded.stdout
+    info = run_cli("db", "info", "--db", empty_url, "--json")
+    assert info.returncode == 0, info.stderr
+    document = json.loads(info.stdout)
+    assert document["revision"] == head_revision() and document["counts"]["aftersales"] == 0
+    assert "password" not in document["url"]
+
+
+def test_default_ledger_lives_in_the_user_data_folder(tmp_path: Path) -> None:
+    assert resolve_url(None) == f"sqlite:///{default_path()}"
+    assert str(default_path()).startswith(str(tmp_path / "user-data"))
+    assert resolve_url("team.sqlite3") == f"sqlite:///{(tmp_path / 'team.sqlite3').resolve()}"
+    assert resolve_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    with pytest.raises(LanjieError) as caught:
+        open_ledger("postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    assert caught.value.key == "db_unreachable" and caught.value.exit_code == 2
+    result = run_cli("db", "info", "--db", "postgresql+psycopg://lanjie:secret@127.0.0.1:1/nowhere")
+    assert result.returncode == 2 and "连不上台账数据库" in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_database_address_is_a_clear_error() -> None:
+    result = run_cli("db", "info", "--db", "mysql+nothing://x")
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -1,0 +1,217 @@
+"""Importing exports into the ledger, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from exports import aftersale, write_xlsx
+from lanjie.config import load_settings
+from lanjie.ingest.clean import SHANGHAI
+from lanjie.ledger.actions import ParcelRef, record_sent
+from lanjie.ledger.records import load_current
+from lanjie.ledger.schema import aftersales, events, imports, interceptions, parcels, shops
+from lanjie.model import Bucket, Decision
+from lanjie.pipeline import Analysis, analyse, analyse_ledger, import_and_analyse
+
+DAY1 = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
+DAY2 = DAY1 + timedelta(days=1)
+ZTO = "73610555582883"
+
+
+def export(folder: Path, when: datetime, rows: list[dict[str, object]], **options: object) -> Path:
+    return write_xlsx(folder / f"售后单导出-{when:%Y-%m-%d-%H-%M-%S}.xlsx", rows, **options)  # type: ignore[arg-type]
+
+
+def run_import(ledger: Engine, path: Path, now: datetime, **settings: object) -> Analysis:
+    return import_and_analyse(
+        [path], settings=load_settings(partners="zhongtong", operator="小王", **settings), now=now, ledger=ledger
+    )
+
+
+def said(decision: Decision, text: str) -> bool:
+    return any(text in reason for reason in decision.reasons)
+
+
+def count(ledger: Engine, table: object) -> int:
+    with ledger.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+def kinds(ledger: Engine) -> list[str]:
+    with ledger.connect() as conn:
+        return [row.kind for row in conn.execute(select(events.c.kind).order_by(events.c.id))]
+
+
+def test_first_import_records_everything(ledger: Engine, tmp_path: Path) -> None:
+    rows = [
+        aftersale(售后单号="A1", 订单号="O1", 发货物流单号=ZTO, 退商品金额="¥89.50", 退运费金额="10"),
+        aftersale(售后单号="A2", 发货物流单号="SF1385628716739, YT8962646785389"),
+        aftersale(售后单号="A3", 售后类型="未发货退款", 发货物流单号=""),
+    ]
+    report = run_import(ledger, export(tmp_path, DAY1, rows), DAY1).import_report
+    assert report is not None and report.import_id is not None
+    assert (report.new, report.changed, report.unchanged) == (3, 0, 0)
+    assert count(ledger, aftersales) == 3 and count(ledger, parcels) == 3
+    assert kinds(ledger) == ["first_seen"] * 3
+    with ledger.connect() as conn:
+        [record] = [r for r in load_current(conn) if r.aftersale_id == "A1"]
+        stored = conn.execute(
+            select(aftersales.c.refund_fen, aftersales.c.deadline).where(aftersales.c.aftersale_id == "A1")
+        ).one()
+        couriers = dict(conn.execute(select(parcels.c.tracking_no, parcels.c.courier)).all())
+        [shop] = conn.execute(select(shops.c.name)).scalars().all()
+    assert stored.refund_fen == 9950
+    assert stored.deadline == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # 18:00 Beijing, stored as UTC
+    assert record.refund_amount == Decimal("99.50") and record.deadline == datetime(2026, 11, 26, 18, tzinfo=SHANGHAI)
+    assert couriers == {ZTO: "zhongtong", "SF1385628716739": "shunfeng", "YT8962646785389": "yuantong"}
+    assert shop == "示例旗舰店"
+
+
+def test_the_same_file_twice_changes_nothing_and_says_so(ledger: Engine, tmp_path: Path) -> None:
+    path = export(tmp_path, DAY1, [aftersale(售后单号="A1"), aftersale(售后单号="A2")])
+    run_import(ledger, path, DAY1)
+    before = (count(ledger, aftersales), count(ledger, events), count(ledger, imports))
+    again = run_import(ledger, path, DAY1 + timedelta(minutes=5)).import_report
+    assert again is not None and again.import_id is None
+    [earlier] = again.already_imported
+    assert earlier.file == path.name and earlier.operator == "小王"
+    assert (count(ledger, aftersales), count(ledger, events), count(ledger, imports)) == before
+
+
+def test_a_newer_export_records_each_change(ledger: Engine, tmp_path: Path) -> None:
+    day1 = [
+        aftersale(售后单号="A1", 发货物流单号=ZTO, 发货物流状态="运输中"),
+        aftersale(售后单号="A2", 发货物流单号="73610555582884"),
+        aftersale(售后单号="A3", 发货物流单号="73610555582885"),
+    ]
+    run_import(ledger, export(tmp_path, DAY1, day1), DAY1)
+    day2 = [
+        aftersale(售后单号="A1", 发货物流单号=ZTO, 发货物流状态="快递退回中"),
+        aftersale(售后单号="A2", 发货物流单号="73610555582884", 售后状态="商家拒绝"),
+        aftersale(售后单号="A3", 发货物流单号="73610555582885"),
+        aftersale(售后单号="A4", 发货物流单号="73610555582886"),
+    ]
+    report = run_import(ledger, export(tmp_path, DAY2, day2), DAY2).import_report
+    assert report is not None
+    assert (report.new, report.changed, report.unchanged) == (1, 2, 1)
+    assert report.changes == {"logistics_changed": 1, "state_changed": 1, "rejected": 1, "first_seen": 1}
+    with ledger.connect() as conn:
+        change = conn.execute(select(events).where(events.c.kind == "logistics_changed")).one()
+        current = {r.aftersale_id for r in load_current(conn)}
+    assert (change.aftersale_id, change.before, change.after) == ("A1", "运输中", "快递退回中")
+    assert change.operator == "小王" and change.at == DAY2
+    assert current == {"A1", "A2", "A3", "A4"}  # unchanged A3 is part of today's work too
+
+
+def test_tracking_and_deadline_changes(ledger: Engine, tmp_path: Path) -> None:
+    run_import(ledger, export(tmp_path, DAY1, [aftersale(售后单号="A1", 发货物流单号=ZTO)]), DAY1)
+    changed = aftersale(售后单号="A1", 发货物流单号=f"{ZTO},YT8962646785389", 自动处理截止时间="2026-11-27 20:00:00")
+    run_import(ledger, export(tmp_path, DAY2, [changed]), DAY2)
+    with ledger.connect() as conn:
+        rows = {r.kind: r for r in conn.execute(select(events).where(events.c.aftersale_id == "A1"))}
+        [record] = load_current(conn)
+    assert rows["tracking_changed"].after == f"{ZTO},YT8962646785389"
+    assert (rows["deadline_changed"].before, rows["deadline_changed"].after) == ("2026-11-26 18:00", "2026-11-27 20:00")
+    assert [p.tracking_no for p in record.parcels] == [ZTO, "YT8962646785389"]
+
+
+def test_an_older_export_never_overwrites_newer_knowledge(ledger: Engine, tmp_path: Path) -> None:
+    newer = export(tmp_path, DAY2, [aftersale(售后单号="A1", 发货物流状态="快递退回中")])
+    older = export(tmp_path, DAY1, [aftersale(售后单号="A1", 发货物流状态="")])
+    run_import(ledger, newer, DAY2)
+    report = run_import(ledger, older, DAY2 + timedelta(hours=1)).import_report
+    assert report is not None and report.older == 1
+    with ledger.connect() as conn:
+        [record] = load_current(conn)
+    assert record.logistics_raw == "快递退回中"
+
+
+def test_several_shops_in_one_ledger(ledger: Engine, tmp_path: Path) -> None:
+    run_import(
+        ledger, export(tmp_path, DAY1, [aftersale(售后单号="A1"), aftersale(售后单号="A2", 门店名称="二号店")]), DAY1
+    )
+    run_import(ledger, export(tmp_path, DAY2, [aftersale(售后单号="A1", 门店名称="")]), DAY2, shop="三号店")
+    with ledger.connect() as conn:
+        names = set(conn.execute(select(shops.c.name)).scalars())
+        per_shop = dict(
+            conn.execute(
+                select(shops.c.name, func.count())
+                .join(aftersales, aftersales.c.shop_id == shops.c.id)
+                .group_by(shops.c.name)
+            ).all()
+        )
+    assert names == {"示例旗舰店", "二号店", "三号店"}
+    assert per_shop == {"示例旗舰店": 1, "二号店": 1, "三号店": 1}  # the same 售后单号 in two shops is two rows
+    only = analyse_ledger(ledger, settings=load_settings(), now=DAY2, shops=["二号店"])
+    assert [d.aftersale.aftersale_id for d in only.decisions] == ["A2"]
+
+
+def test_interception_outcomes_come_from_the_next_export(ledger: Engine, tmp_path: Path) -> None:
+    numbers = {"A1": "73610555582881", "A2": "73610555582882", "A3": "73610555582883"}
+    run_import(
+        ledger, export(tmp_path, DAY1, [aftersale(售后单号=a, 发货物流单号=n) for a, n in numbers.items()]), DAY1
+    )
+    with ledger.connect() as conn:
+        shop_id = conn.execute(select(shops.c.id)).scalar_one()
+    record_sent(
+        ledger,
+        [ParcelRef(shop_id, n, "zhongtong", a) for a, n in numbers.items()],
+        operator="小李",
+        now=DAY1 + timedelta(minutes=20),
+    )
+    day2 = [
+        aftersale(售后单号="A1", 发货物流单号=numbers["A1"], 发货物流状态="快递退回中"),
+        aftersale(售后单号="A2", 发货物流单号=numbers["A2"], 发货物流状态="买家已签收"),
+        aftersale(售后单号="A3", 发货物流单号=numbers["A3"], 发货物流状态="运输中"),
+    ]
+    analysis = run_import(ledger, export(tmp_path, DAY2, day2), DAY2)
+    assert analysis.import_report is not None and analysis.import_report.outcomes == {"success": 1, "failed": 1}
+    with ledger.connect() as conn:
+        outcomes = dict(conn.execute(select(interceptions.c.tracking_no, interceptions.c.outcome)).all())
+    assert outcomes == {numbers["A1"]: "success", numbers["A2"]: "failed", numbers["A3"]: "pending"}
+    decided = {d.aftersale.aftersale_id: d for d in analysis.decisions}
+    assert decided["A1"].bucket is Bucket.RETURNING and said(decided["A1"], "拦截成功")
+    assert decided["A2"].bucket is Bucket.VERIFY and said(decided["A2"], "拦截失败")
+    assert decided["A3"].bucket is Bucket.INTERCEPTING and said(decided["A3"], "11-26 09:50 由 小李")
+
+
+def test_sent_parcels_are_not_listed_again_and_are_chased_later(ledger: Engine, tmp_path: Path) -> None:
+    rows = [
+        aftersale(售后单号="A1", 发货物流单号=ZTO),
+        aftersale(售后单号="A2", 发货物流单号="73610555582884,YT8962646785389"),
+    ]
+    path = export(tmp_path, DAY1, rows)
+    run_import(ledger, path, DAY1)
+    with ledger.connect() as conn:
+        shop_id = conn.execute(select(shops.c.id)).scalar_one()
+    record_sent(ledger, [ParcelRef(shop_id, ZTO), ParcelRef(shop_id, "73610555582884")], operator="小王", now=DAY1)
+    settings = load_settings(partners="zhongtong")
+    soon = analyse([path], settings=settings, now=DAY1 + timedelta(hours=5), ledger=ledger)
+    decided = {d.aftersale.aftersale_id: d for d in soon.decisions}
+    assert decided["A1"].bucket is Bucket.INTERCEPTING
+    assert decided["A2"].bucket is Bucket.INTERCEPT  # one of its two parcels still has to go
+    assert [p.tracking_no for p in decided["A2"].parcels] == ["YT8962646785389"]
+    assert [g.numbers for g in soon.groups(Bucket.INTERCEPT)] == [["YT8962646785389"]]
+    later = analyse([path], settings=settings, now=DAY1 + timedelta(hours=49), ledger=ledger)
+    assert {d.aftersale.aftersale_id: d.bucket for d in later.decisions}["A1"] is Bucket.CHASE
+    assert [g.numbers for g in later.groups(Bucket.CHASE)] == [[ZTO]]
+
+
+def test_bucket_counts_are_kept_per_import(ledger: Engine, tmp_path: Path) -> None:
+    run_import(ledger, export(tmp_path, DAY1, [aftersale(), aftersale(发货物流状态="已签收")]), DAY1)
+    with ledger.connect() as conn:
+        [counts] = conn.execute(select(imports.c.bucket_counts)).scalars().all()
+    assert counts is not None and '"intercept": 1' in counts and '"verify": 1' in counts
+
+
+@pytest.mark.parametrize("statement", ["UPDATE events SET operator = 'x'", "DELETE FROM events"])
+def test_the_event_log_is_append_only(ledger: Engine, tmp_path: Path, statement: str) -> None:
+    run_import(ledger, export(tmp_path, DAY1, [aftersale()]), DAY1)
+    with pytest.raises(Exception, match="append-only"), ledger.begin() as conn:
+        conn.execute(text(statement))
+    assert count(ledger, events) == 1
