@@ -1,7 +1,7 @@
 """Benchmark: `lanjie triage --json` on a 100,000-row, 50-column export, end to end,
 against python-calamine merely reading the same file into lists, in the same run.
 
-    python benchmarks/bench_import.py [--rows 100000] [--repeat 3]
+    python benchmarks/bench_import.py [--rows 100000] [--repeat 7]
 
 Both sides run as fresh processes (interpreter start-up included on both sides); wall
 time is the median of the repeats, peak memory is the child's max RSS (from wait4).
@@ -11,19 +11,12 @@ Targets: time ≤ 1.5× the raw read, memory ≤ 2× the raw read's.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import time
-from datetime import datetime
+import tempfile
 from pathlib import Path
 
-from lanjie.demo import write_demo_export
-from lanjie.ingest.clean import SHANGHAI
-
-CACHE = Path(__file__).parent / ".cache"
-NOW = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
+from common import NOW, export_file, measure
 
 RAW_READ = (
     "import sys\n"
@@ -33,41 +26,20 @@ RAW_READ = (
 )
 
 
-def export_file(rows: int) -> Path:
-    path = CACHE / f"售后单导出-{rows}.xlsx"
-    if not path.exists():
-        CACHE.mkdir(exist_ok=True)
-        started = time.perf_counter()
-        partial = path.with_suffix(".partial.xlsx")
-        write_demo_export(partial, rows=rows, seed=2026, now=NOW)
-        partial.rename(path)
-        print(f"generated {path.name} in {time.perf_counter() - started:.1f} s")
-    return path
-
-
-def measure(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     path = export_file(args.rows)
     raw = [sys.executable, "-c", RAW_READ, str(path)]
     ours = [sys.executable, "-m", "lanjie", "triage", str(path), "--json", "--now", NOW.isoformat()]
     results: dict[str, list[tuple[float, int]]] = {"raw": [], "lanjie": []}
-    for _ in range(args.repeat):
-        results["raw"].append(measure(raw))
-        results["lanjie"].append(measure(ours))
+    with tempfile.TemporaryDirectory() as folder:
+        env = {"LANJIE_DATABASE_URL": str(Path(folder) / "ledger.sqlite3")}  # an empty ledger: nothing sent yet
+        for _ in range(args.repeat):
+            results["raw"].append(measure(raw))
+            results["lanjie"].append(measure(ours, env))
     raw_time = statistics.median(t for t, _ in results["raw"])
     our_time = statistics.median(t for t, _ in results["lanjie"])
     raw_rss = max(m for _, m in results["raw"])

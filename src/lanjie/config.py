@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from lanjie.couriers import BY_CODE, parse_partners
+from lanjie.couriers import known_couriers, parse_partners
 from lanjie.errors import BadInput
 from lanjie.i18n import Lang
 from lanjie.model import Bucket
@@ -118,10 +118,6 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, InitSettingsSource(settings_cls, init_kwargs=_file_values.get() or {})
-
-
-def known_couriers() -> str:
-    return "、".join(f"{code}（{c.name}）" for code, c in BY_CODE.items())
 
 
 def config_path(explicit: Path | None) -> Path | None:

@@ -108,6 +108,11 @@ def courier_name(code: str | None) -> str:
     return courier.name if courier else code
 
 
+def known_couriers() -> str:
+    """All couriers as a user types them: zhongtong（中通）、yunda（韵达）…"""
+    return "、".join(f"{code}（{c.name}）" for code, c in BY_CODE.items())
+
+
 def find_courier(text: str) -> str | None:
     """Courier code for a name such as 中通快递 / ZTO / zhongtong; None when not recognised."""
     key = _norm(text)

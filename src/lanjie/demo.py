@@ -225,9 +225,15 @@ def write_demo_export(
     now: datetime | None = None,
     encoding: str = "utf-8-sig",
     orders: Path | None = None,
+    saved_at: datetime | None = None,
 ) -> None:
-    """Write an after-sales export (.xlsx or .csv by suffix), optionally the order export too."""
+    """Write an after-sales export (.xlsx or .csv by suffix), optionally the order export too.
+
+    The same seed and `now` give the same rows; an .xlsx records `saved_at` (default: `now`)
+    as its creation time, so the same arguments give the same bytes.
+    """
     now = now or datetime.now(SHANGHAI)
+    stamp = (saved_at or now).astimezone(SHANGHAI).replace(tzinfo=None)
     csv_mode = path.suffix.lower() == ".csv"
     generated = demo_rows(rows, seed=seed, now=now, csv_mode=csv_mode)
     kept: list[DemoRow] = []
@@ -245,7 +251,7 @@ def write_demo_export(
             writer.writerow(HEADERS)
             writer.writerows(cells())
     else:
-        _write_xlsx(path, HEADERS, cells())
+        _write_xlsx(path, HEADERS, cells(), stamp)
     if orders is not None:
         rng = random.Random(seed + 1)
         order_rows = (
@@ -253,7 +259,7 @@ def write_demo_export(
             for row in kept
             if row.tracking_nos and rng.random() < ORDER_EXPORT_SHARE
         )
-        _write_xlsx(orders, ORDER_HEADERS, order_rows)
+        _write_xlsx(orders, ORDER_HEADERS, order_rows, stamp)
 
 
 def _order_cells(row: DemoRow, rng: random.Random) -> dict[str, object]:
@@ -269,11 +275,12 @@ def _order_cells(row: DemoRow, rng: random.Random) -> dict[str, object]:
     }
 
 
-def _write_xlsx(path: Path, headers: tuple[str, ...], rows: Iterable[Sequence[object]]) -> None:
+def _write_xlsx(path: Path, headers: tuple[str, ...], rows: Iterable[Sequence[object]], saved_at: datetime) -> None:
     book = xlsxwriter.Workbook(
         str(path),
         {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
+    book.set_properties({"created": saved_at})
     sheet = book.add_worksheet("Sheet1")
     sheet.write_row(0, 0, headers)
     for number, row in enumerate(rows, 1):

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from lanjie.config import Settings
 from lanjie.couriers import assign_couriers
 from lanjie.ingest.load import Batch, OnFile, load_exports
+from lanjie.ingest.prefetch import Prefetch
 from lanjie.ledger.importer import ImportReport, Progress, import_batch, record_bucket_counts
 from lanjie.ledger.records import latest_import_time, load_current, load_facts, shop_ids
 from lanjie.model import DEFAULT_SHOP, AfterSale, Bucket, Decision, LedgerFacts, Parcel
@@ -99,7 +100,7 @@ def bulk_work() -> Iterator[None]:
 
 
 def read_exports(
-    paths: Sequence[Path], *, settings: Settings, encoding: str | None = None, on_file: OnFile | None = None
+    paths: Sequence[Path] | Prefetch, *, settings: Settings, encoding: str | None = None, on_file: OnFile | None = None
 ) -> Batch:
     """Read, clean and identify couriers; every record gets the shop it belongs to."""
     batch = load_exports(paths, encoding=encoding, on_file=on_file)
@@ -121,7 +122,7 @@ def _facts(ledger: Engine | None) -> LedgerFacts:
 
 
 def analyse(
-    paths: Sequence[Path],
+    paths: Sequence[Path] | Prefetch,
     *,
     settings: Settings,
     now: datetime,
@@ -138,7 +139,7 @@ def analyse(
 
 
 def import_and_analyse(
-    paths: Sequence[Path],
+    paths: Sequence[Path] | Prefetch,
     *,
     settings: Settings,
     now: datetime,

@@ -149,3 +149,9 @@ def test_shop_filters(tmp_path: Path, env: dict[str, str], export: Path) -> None
     assert "已记录 1 个拦截请求" in sent  # the same number in 一号店 is a different parcel
     missing = run_cli("stats", "--shop", "三号店", env=env)
     assert missing.returncode == 2 and "已有的店铺" in missing.stderr
+
+
+def test_importing_the_same_file_again_says_so_at_once(env: dict[str, str], export: Path) -> None:
+    ok(run_cli("import", export, "--now", DAY1, env={**env, "LANJIE_OPERATOR": "小李"}))
+    again = ok(run_cli("import", export, "--now", LATER, env=env))
+    assert f"{export.name} 已在 11-26 09:30 由 小李 导入过" in again and "台账没有变化" in again

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from databases import create_database, drop_database
 from exports import run_cli
 from lanjie.errors import LanjieError
-from lanjie.ledger.database import default_path, head_revision, open_ledger, resolve_url, upgrade
+from lanjie.ledger.database import MIGRATIONS, SCHEMA_REVISION, default_path, open_ledger, resolve_url, upgrade
 from lanjie.ledger.schema import metadata
 
 
@@ -27,23 +29,29 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
         drop_database(url)
 
 
+def test_the_schema_revision_is_alembics_head() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
 def test_migrations_create_exactly_the_schema(empty_url: str) -> None:
     engine = open_ledger(empty_url)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         assert set(inspect(conn).get_table_names()) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
-    assert upgrade(engine) == (head_revision(), head_revision())  # a second upgrade does nothing
+    assert upgrade(engine) == (SCHEMA_REVISION, SCHEMA_REVISION)  # a second upgrade does nothing
     engine.dispose()
 
 
 def test_db_upgrade_and_info_commands(empty_url: str) -> None:
     upgraded = run_cli("db", "upgrade", "--db", empty_url)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert f"（空） → {head_revision()}" in upgraded.stdout
+    assert f"（空） → {SCHEMA_REVISION}" in upgraded.stdout
     info = run_cli("db", "info", "--db", empty_url, "--json")
     assert info.returncode == 0, info.stderr
     document = json.loads(info.stdout)
-    assert document["revision"] == head_revision() and document["counts"]["aftersales"] == 0
+    assert document["revision"] == SCHEMA_REVISION and document["counts"]["aftersales"] == 0
     assert "password" not in document["url"]
 
 

@@ -1,15 +1,18 @@
-"""Ledger commands: record what was sent and written, read history and statistics, manage the database."""
+"""Ledger commands: record what was sent and written, read history and statistics, manage the database.
+
+The database layer is imported inside each command, so `lanjie --help` and the file-reading
+commands start without it.
+"""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.table import Table
-from sqlalchemy import Engine, select
 
 from lanjie.cli.common import (
     ChaseHours,
@@ -30,79 +33,23 @@ from lanjie.cli.common import (
     parse_now,
     settings_from,
 )
-from lanjie.config import Settings
-from lanjie.couriers import courier_name, parse_partners
+from lanjie.couriers import courier_name, known_couriers, parse_partners
 from lanjie.errors import BadInput
 from lanjie.i18n import t
 from lanjie.ingest.clean import SHANGHAI, split_tracking
-from lanjie.ledger.actions import ParcelRef, RemarkRef, record_chased, record_remarks, record_sent, written_remarks
-from lanjie.ledger.records import shop_ids
-from lanjie.ledger.schema import aftersale_parcels, aftersales, parcels
 from lanjie.model import BUCKET_LABELS, Bucket
-from lanjie.outputs.remarks import STATUS_WORDS, Remark
-from lanjie.pipeline import Analysis, analyse_ledger
 
-
-def _shop_ids(ledger: Engine, shops: list[str]) -> dict[str, int]:
-    with ledger.connect() as conn:
-        found = shop_ids(conn, shops)
-        if shops and set(shops) - found.keys():
-            known = "、".join(shop_ids(conn, ())) or "（还没有）"
-            raise BadInput("unknown_shop", shops="、".join(sorted(set(shops) - found.keys())), known=known)
-    return found
+if TYPE_CHECKING:
+    from lanjie.outputs.remarks import Remark
 
 
 def _time(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
 
 
-def _refs(analysis: Analysis, ids: dict[str, int], bucket: Bucket, couriers: frozenset[str] | None) -> list[ParcelRef]:
-    return [
-        ParcelRef(ids[record.shop or ""], parcel.tracking_no, parcel.courier, record.aftersale_id, record.order_id)
-        for record, parcel in analysis.listed_parcels(bucket)
-        if parcel.courier is not None and (couriers is None or parcel.courier in couriers)
-    ]
-
-
-def _named(ledger: Engine, ids: dict[str, int], numbers: list[str]) -> list[ParcelRef]:
-    """Parcels the ledger knows by these tracking numbers; unknown numbers are an error, nothing is recorded."""
-    wanted: list[str] = []
-    for value in numbers:
-        found, problems = split_tracking(value)
-        if problems:
-            raise BadInput("bad_tracking_no", value=value, detail="；".join(problems))
-        wanted += found
-    with ledger.connect() as conn:
-        query = (
-            select(
-                parcels.c.shop_id,
-                parcels.c.tracking_no,
-                parcels.c.courier,
-                aftersales.c.aftersale_id,
-                aftersales.c.order_id,
-            )
-            .join(
-                aftersale_parcels,
-                (aftersale_parcels.c.shop_id == parcels.c.shop_id)
-                & (aftersale_parcels.c.tracking_no == parcels.c.tracking_no),
-                isouter=True,
-            )
-            .join(
-                aftersales,
-                (aftersales.c.shop_id == aftersale_parcels.c.shop_id)
-                & (aftersales.c.aftersale_id == aftersale_parcels.c.aftersale_id),
-                isouter=True,
-            )
-            .where(parcels.c.tracking_no.in_(wanted), parcels.c.shop_id.in_(list(ids.values())))
-        )
-        refs = {
-            r.tracking_no: ParcelRef(r.shop_id, r.tracking_no, r.courier, r.aftersale_id, r.order_id)
-            for r in conn.execute(query)
-        }
-    missing = [n for n in wanted if n not in refs]
-    if missing:
-        raise BadInput("unknown_tracking_no", numbers="、".join(missing))
-    return [refs[n] for n in wanted]
+def _print_json(document: dict[str, Any]) -> None:
+    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
 
 
 @app.command(cls=Command)
@@ -129,36 +76,40 @@ def sent(
     """
     chosen = choose_lang(lang)
     with friendly_errors(chosen):
+        from lanjie.ledger.actions import record_chased, record_sent
+        from lanjie.ledger.worklist import listed_refs, refs_by_number, resolve_shops
+        from lanjie.pipeline import analyse_ledger
+
         if sum((bool(courier), bool(tracking_no), all_couriers)) != 1:
             raise BadInput("sent_what")
         settings = settings_from(config, chosen, operator=operator, chase_hours=chase_hours)
         moment = parse_now(now)
-        ledger = open_ledger_for(db, settings)
-        ids = _shop_ids(ledger, shop or [])
         wanted: frozenset[str] | None = None
         if courier:
-            codes, unknown = parse_partners(courier)
+            wanted, unknown = parse_partners(courier)
             if unknown:
-                raise BadInput("unknown_partners", names="、".join(unknown), known="zhongtong、yunda、yuantong …")
-            wanted = codes
+                raise BadInput("unknown_partners", names="、".join(unknown), known=known_couriers())
+        ledger = open_ledger_for(db, settings)
+        ids = resolve_shops(ledger, shop or [])
+        out = console()
         if tracking_no:
-            refs = _named(ledger, ids, tracking_no)
+            refs = refs_by_number(ledger, ids, tracking_no)
         else:
             analysis = analyse_ledger(ledger, settings=settings, now=moment, shops=shop or [])
-            refs = _refs(analysis, ids, Bucket.CHASE if chase else Bucket.INTERCEPT, wanted)
-            skipped = sum(1 for g in analysis.groups(Bucket.INTERCEPT) if g.courier is None for _ in g.parcels)
-            if all_couriers and skipped and not chase:
-                console().print(t("sent_skipped_unknown", chosen, n=skipped), style="yellow")
-        out = console()
+            refs = listed_refs(analysis, ids, Bucket.CHASE if chase else Bucket.INTERCEPT, wanted)
+            unsure = sum(len(g.parcels) for g in analysis.groups(Bucket.INTERCEPT) if g.courier is None)
+            if all_couriers and unsure and not chase:
+                out.print(t("sent_skipped_unknown", chosen, n=unsure), style="yellow")
         names = "、".join(courier_name(c) for c in sorted(wanted)) if wanted else t("all_couriers", chosen)
         if not refs:
             out.print(t("sent_nothing", chosen, couriers=names, what="催拦截" if chase else "待拦截"))
             return
+        operator_name = settings.operator_name
         if chase:
-            count = record_chased(ledger, refs, operator=settings.operator_name, now=moment)
-            out.print(t("chased", chosen, n=count, operator=settings.operator_name, at=_time(moment)))
+            count = record_chased(ledger, refs, operator=operator_name, now=moment)
+            out.print(t("chased", chosen, n=count, operator=operator_name, at=_time(moment)))
             return
-        report = record_sent(ledger, refs, operator=settings.operator_name, now=moment)
+        report = record_sent(ledger, refs, operator=operator_name, now=moment)
         if report.recorded:
             out.print(
                 t(
@@ -166,7 +117,7 @@ def sent(
                     chosen,
                     n=len(report.recorded),
                     couriers=names,
-                    operator=settings.operator_name,
+                    operator=operator_name,
                     at=_time(moment),
                 ),
                 style="green",
@@ -176,12 +127,6 @@ def sent(
                 t("sent_already", chosen, number=earlier.parcel.tracking_no, by=earlier.by, at=_time(earlier.at)),
                 style="yellow",
             )
-
-
-def _pending_remarks(ledger: Engine, analysis: Analysis, ids: dict[str, int]) -> list[Remark]:
-    with ledger.connect() as conn:
-        written = written_remarks(conn, list(ids.values()))
-    return [r for r in analysis.remarks if (ids[r.shop], r.order_key, STATUS_WORDS[r.bucket]) not in written]
 
 
 @app.command(cls=Command)
@@ -202,20 +147,21 @@ def remarks(
     """
     chosen = choose_lang(lang)
     with friendly_errors(chosen):
+        from lanjie.ledger.actions import record_remarks
+        from lanjie.ledger.worklist import pending_remarks, remark_refs, resolve_shops
+        from lanjie.pipeline import analyse_ledger
+
         settings = settings_from(config, chosen, operator=operator)
         moment = parse_now(now)
         ledger = open_ledger_for(db, settings)
-        ids = _shop_ids(ledger, shop or [])
+        ids = resolve_shops(ledger, shop or [])
         analysis = analyse_ledger(ledger, settings=settings, now=moment, shops=shop or [])
-        pending = _pending_remarks(ledger, analysis, ids)
+        pending = pending_remarks(ledger, analysis, ids)
         if order:
             wanted = set(order)
             pending = [r for r in pending if r.order_key in wanted or r.order_id in wanted]
         if done:
-            refs = [
-                RemarkRef(ids[r.shop], r.order_key, STATUS_WORDS[r.bucket], r.text, r.flag, r.order_id) for r in pending
-            ]
-            count = record_remarks(ledger, refs, operator=settings.operator_name, now=moment)
+            count = record_remarks(ledger, remark_refs(pending, ids), operator=settings.operator_name, now=moment)
             console().print(t("remarks_done", chosen, n=count, operator=settings.operator_name), style="green")
             return
         if json_output:
@@ -227,7 +173,7 @@ def remarks(
                             "order_id": r.order_id,
                             "order_key": r.order_key,
                             "aftersale_ids": r.aftersale_ids,
-                            "bucket": r.bucket,
+                            "bucket": r.bucket.value,
                             "flag": r.flag,
                             "text": r.text,
                         }
@@ -252,11 +198,6 @@ def _print_remarks(pending: list[Remark], english: bool) -> None:
     out.print(table)
 
 
-def _print_json(document: dict[str, Any]) -> None:
-    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
-
-
 @app.command(cls=Command)
 def history(
     key: Annotated[str, typer.Argument(help="售后单号、订单号或快递单号", show_default=False)],
@@ -273,10 +214,11 @@ def history(
     chosen = choose_lang(lang)
     with friendly_errors(chosen):
         from lanjie.ledger.queries import history as load_history
+        from lanjie.ledger.worklist import resolve_shops
 
         settings = settings_from(config, chosen)
         ledger = open_ledger_for(db, settings)
-        ids = _shop_ids(ledger, shop or [])
+        ids = resolve_shops(ledger, shop or [])
         cleaned = split_tracking(key)[0]
         lookup = cleaned[0] if len(cleaned) == 1 else key.strip()
         with ledger.connect() as conn:
@@ -284,33 +226,14 @@ def history(
         if not found.aftersales and not found.events:
             raise BadInput("history_not_found", what=key)
         if json_output:
-            _print_json(
-                {
-                    "key": found.key,
-                    "aftersales": found.aftersales,
-                    "events": [
-                        {
-                            "at": e.at,
-                            "operator": e.operator,
-                            "kind": e.kind,
-                            "label": e.label,
-                            "shop": e.shop,
-                            "aftersale_id": e.aftersale_id,
-                            "tracking_no": e.tracking_no,
-                            "order_id": e.order_id,
-                            "before": e.before,
-                            "after": e.after,
-                        }
-                        for e in found.events
-                    ],
-                }
-            )
+            _print_json(found.document())
             return
         out = console()
         for item in found.aftersales:
             out.print(
                 f"[bold]{item['shop']} 售后单 {item['aftersale_id']}[/bold]  订单 {item['order_id'] or '—'}  "
-                f"单号 {'、'.join(item['tracking_nos']) or '—'}  {item['state']} / {item['logistics'] or '无物流状态'}"
+                f"单号 {'、'.join(item['tracking_nos']) or '—'}  "
+                f"{item['state']} / {item['logistics'] or '无物流状态'}"
             )
         table = Table(title=t("history_title", chosen, what=key), title_justify="left")
         for title in ("时间", "操作人", "事件", "售后单号", "快递单号", "内容"):
@@ -345,38 +268,16 @@ def stats(
     chosen = choose_lang(lang)
     with friendly_errors(chosen):
         from lanjie.ledger.queries import stats as load_stats
+        from lanjie.ledger.worklist import resolve_shops
 
-        settings: Settings = settings_from(config, chosen)
+        settings = settings_from(config, chosen)
         moment = parse_now(now)
         ledger = open_ledger_for(db, settings)
-        ids = _shop_ids(ledger, shop or [])
+        ids = resolve_shops(ledger, shop or [])
         with ledger.connect() as conn:
             result = load_stats(conn, shop_ids=list(ids.values()) if shop else None, now=moment, days=days)
         if json_output:
-            _print_json(
-                {
-                    "generated_at": moment,
-                    "since": result.since,
-                    "shops": sorted(ids) if shop else None,
-                    "couriers": [
-                        {
-                            "courier": c.courier,
-                            "name": courier_name(c.courier),
-                            "requests": c.requests,
-                            "success": c.success,
-                            "failed": c.failed,
-                            "pending": c.pending,
-                            "median_hours_to_return": c.median_hours_to_return,
-                        }
-                        for c in result.couriers
-                    ],
-                    "rejections": result.rejections,
-                    "days": [
-                        {"date": day.isoformat(), "counts": {b.value: counts.get(b.value, 0) for b in Bucket}}
-                        for day, counts in result.days
-                    ],
-                }
-            )
+            _print_json(result.document(now=moment, shops=sorted(ids) if shop else None))
             return
         out = console()
         table = Table(title=t("stats_title", chosen, days=days), title_justify="left")

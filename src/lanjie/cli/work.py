@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -31,6 +31,7 @@ from lanjie.cli.common import (
     app,
     choose_lang,
     console,
+    finish_now,
     friendly_errors,
     open_ledger_for,
     parse_now,
@@ -38,8 +39,11 @@ from lanjie.cli.common import (
 )
 from lanjie.i18n import Lang, t
 from lanjie.ingest.clean import SHANGHAI
+from lanjie.ingest.prefetch import Prefetch
 from lanjie.ledger.events import EVENT_LABELS, EventKind
-from lanjie.ledger.importer import ImportReport
+
+if TYPE_CHECKING:
+    from lanjie.ledger.importer import ImportReport
 
 
 def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
@@ -56,11 +60,7 @@ def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
     if report.import_id is None:
         out.print(t("ledger_unchanged", lang))
         return
-    changes = "、".join(
-        f"{EVENT_LABELS[EventKind(kind)]} {n}"
-        for kind, n in report.changes.most_common()
-        if kind != EventKind.FIRST_SEEN.value
-    )
+    changes = "、".join(f"{EVENT_LABELS[EventKind(kind)]} {n}" for kind, n in report.changes.most_common())
     out.print(
         t(
             "import_summary",
@@ -112,6 +112,7 @@ def run(
     """
     chosen = choose_lang(lang)
     with friendly_errors(chosen):
+        reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
         from lanjie.outputs.folder import default_out_dir, write_output_folder
         from lanjie.outputs.summary import print_summary
         from lanjie.pipeline import bulk_work, import_and_analyse
@@ -133,7 +134,7 @@ def run(
         ledger = open_ledger_for(db, settings)
         with Activity(chosen) as activity:
             analysis = import_and_analyse(
-                files,
+                reading,
                 settings=settings,
                 now=moment,
                 ledger=ledger,
@@ -152,6 +153,7 @@ def run(
         screen.print(t("output_written", chosen, path=target), style="bold green")
         for path in written:
             screen.print(f"  {path.name}")
+    finish_now()
 
 
 @app.command(cls=Command)
@@ -178,6 +180,7 @@ def triage(
     """
     chosen = choose_lang(lang)
     with friendly_errors(chosen):
+        reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
         from lanjie.outputs import jsonout
         from lanjie.pipeline import analyse, bulk_work
 
@@ -196,16 +199,16 @@ def triage(
         moment = parse_now(now)
         ledger = open_ledger_for(db, settings)
         with Activity(chosen):
-            analysis = analyse(files, settings=settings, now=moment, ledger=ledger, encoding=encoding)
+            analysis = analyse(reading, settings=settings, now=moment, ledger=ledger, encoding=encoding)
         if json_output:
             with bulk_work():
                 output = jsonout.dumps(jsonout.decisions_document(analysis.decisions, analysis.batch, now=moment))
             sys.stdout.buffer.write(output + b"\n")
-            sys.stdout.flush()
         else:
             from lanjie.outputs.summary import print_summary
 
             print_summary(analysis, console(), chosen)
+    finish_now()
 
 
 @app.command("import", cls=Command)
@@ -226,14 +229,20 @@ def import_(
     """
     chosen = choose_lang(lang)
     with friendly_errors(chosen):
+        reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
+        from lanjie.ledger.importer import ImportReport, imported_before
         from lanjie.pipeline import import_and_analyse
 
         settings = settings_from(config, chosen, partners=partners, operator=operator, shop=shop)
         moment = parse_now(now)
         ledger = open_ledger_for(db, settings)
+        earlier = imported_before(ledger, files)
+        if earlier is not None:
+            print_import(ImportReport(already_imported=earlier), console(), chosen)
+            return
         with Activity(chosen) as activity:
             analysis = import_and_analyse(
-                files,
+                reading,
                 settings=settings,
                 now=moment,
                 ledger=ledger,

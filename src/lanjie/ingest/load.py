@@ -13,7 +13,8 @@ from lanjie.errors import BadInput
 from lanjie.ingest.clean import SHANGHAI
 from lanjie.ingest.columns import ExportKind, first_nonempty_row
 from lanjie.ingest.orders import read_order_couriers
-from lanjie.ingest.read import Sheet, check_encoding, open_sheet
+from lanjie.ingest.prefetch import Prefetch
+from lanjie.ingest.read import Sheet, check_encoding
 from lanjie.ingest.records import ParsedExport, UnknownWording, read_aftersales
 from lanjie.model import AfterSale, Problem
 
@@ -59,7 +60,7 @@ def export_time(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=SHANGHAI)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -76,11 +77,15 @@ def _checked(sheet: Sheet) -> Sheet:
     return sheet
 
 
-def load_exports(paths: Sequence[Path], *, encoding: str | None = None, on_file: OnFile | None = None) -> Batch:
-    """Read every file; all are checked before any is used, so a bad one changes nothing."""
+def load_exports(
+    paths: Sequence[Path] | Prefetch, *, encoding: str | None = None, on_file: OnFile | None = None
+) -> Batch:
+    """Read every file (or the files a Prefetch opened); all are checked before any is used,
+    so a bad one changes nothing."""
     if encoding:
         check_encoding(encoding)
-    sheets = [_checked(open_sheet(path, encoding=encoding)) for path in paths]
+    reading = paths if isinstance(paths, Prefetch) else Prefetch(paths, encoding=encoding)
+    sheets = [_checked(sheet) for sheet in reading.sheets()]
     batch = Batch()
     parsed: list[tuple[datetime, int, ParsedExport]] = []
     for position, sheet in enumerate(sheets):
@@ -98,7 +103,7 @@ def load_exports(paths: Sequence[Path], *, encoding: str | None = None, on_file:
         exported_at = export_time(sheet.path)
         parsed.append((exported_at, position, export))
         batch.sources.append(
-            SourceFile(export.file, _sha256(sheet.path), exported_at, export.rows, len(export.aftersales))
+            SourceFile(export.file, file_sha256(sheet.path), exported_at, export.rows, len(export.aftersales))
         )
     if not parsed:
         raise BadInput("only_orders")

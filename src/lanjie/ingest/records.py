@@ -105,7 +105,7 @@ class _RecordBuilder:
             state=state,
             state_raw=state_raw,
             shipped=wording.shipped(plain_text(cells[at["ship_status"]])),
-            parcels=tuple(Parcel(number) for number in numbers),
+            parcels=tuple(map(Parcel, numbers)),
             courier_hint=plain_text(cells[at["courier_name"]]) or None,
             logistics=logistics,
             logistics_raw=logistics_raw,
@@ -118,14 +118,18 @@ class _RecordBuilder:
         )
 
     def _refund_amount(self, row_number: int, cells: Sequence[object]) -> Decimal | None:
-        total: Decimal | None = None
-        for key in ("refund_goods_amount", "refund_shipping_amount"):
-            amount, message = parse_money(cells[self.at[key]])
-            if message:
-                self.parsed.problem(row_number, key, cells[self.at[key]], message)
-            if amount is not None:
-                total = amount if total is None else total + amount
-        return total
+        """退商品金额 + 退运费金额 (either may be missing)."""
+        goods, goods_problem = parse_money(cells[self.at["refund_goods_amount"]])
+        shipping, shipping_problem = parse_money(cells[self.at["refund_shipping_amount"]])
+        if goods_problem:
+            self.parsed.problem(row_number, "refund_goods_amount", cells[self.at["refund_goods_amount"]], goods_problem)
+        if shipping_problem:
+            self.parsed.problem(
+                row_number, "refund_shipping_amount", cells[self.at["refund_shipping_amount"]], shipping_problem
+            )
+        if shipping is None or goods is None:
+            return goods if shipping is None else shipping
+        return goods + shipping if shipping else goods
 
 
 def read_aftersales(sheet: Sheet) -> ParsedExport:
@@ -137,7 +141,7 @@ def read_aftersales(sheet: Sheet) -> ParsedExport:
     for row_number, cells in sheet.data_rows():
         if not any(cells):
             continue
-        row = list(cells)
+        row = cells if isinstance(cells, list) else list(cells)  # each row is a fresh list: extend it in place
         if len(row) < width:
             row.extend([""] * (width - len(row)))
         row.append(None)

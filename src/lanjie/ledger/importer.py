@@ -2,24 +2,27 @@
 
 The same file twice changes nothing (files are known by their SHA-256). A newer export
 updates the after-sales it contains and records what changed (在途 → 快递退回中 …); an older
-one never overwrites newer knowledge. Interceptions asked for earlier get their outcome
-from the parcel's new logistics state. Everything happens in one transaction, so an import
-that is killed half-way leaves the ledger as it was, and running it again completes it.
+one never overwrites newer knowledge. A new after-sale needs no event of its own: its row
+remembers the import that first brought it (who, when), and history shows that.
+Interceptions asked for earlier get their outcome from the parcel's new logistics state.
+Everything happens in one transaction, so an import that is killed half-way leaves the
+ledger as it was, and running it again completes it.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, text, tuple_, update
 
 from lanjie.ingest.clean import SHANGHAI
-from lanjie.ingest.load import Batch
+from lanjie.ingest.load import Batch, file_sha256
 from lanjie.ledger.bulk import insert_rows, load_keys
 from lanjie.ledger.events import EventKind, event_row
 from lanjie.ledger.records import (
@@ -64,6 +67,24 @@ class ImportReport:
     changes: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     shops: dict[str, int] = field(default_factory=dict)
+
+
+def imported_before(engine: Engine, paths: Sequence[Path]) -> list[AlreadyImported] | None:
+    """When every file was imported already, who imported each and when; else None.
+
+    Lets `lanjie import` answer at once, without reading files the ledger already has."""
+    by_hash = {file_sha256(path): path for path in paths if path.is_file()}
+    if len(by_hash) < len(set(paths)):
+        return None
+    with engine.connect() as conn:
+        known = conn.execute(
+            select(import_files.c.file_name, imports.c.imported_at, imports.c.operator)
+            .join(imports, imports.c.id == import_files.c.import_id)
+            .where(import_files.c.sha256.in_(list(by_hash)))
+        ).all()
+    if len(known) < len(by_hash):
+        return None
+    return [AlreadyImported(row.file_name, row.imported_at, row.operator) for row in known]
 
 
 def import_batch(
@@ -144,91 +165,70 @@ class _Writer:
         )
 
     def write(self, records: list[AfterSale], exported_at: dict[str, datetime]) -> None:
-        conn, ids = self.conn, list(self.report.shops.values())
-        existing = {
-            (r.shop_id, r.aftersale_id): r
-            for r in conn.execute(
-                select(
-                    aftersales.c.shop_id,
-                    aftersales.c.aftersale_id,
-                    aftersales.c.digest,
-                    aftersales.c.as_of,
-                    aftersales.c.state_raw,
-                    aftersales.c.logistics_raw,
-                    aftersales.c.deadline,
-                    aftersales.c.tracking_nos,
-                ).where(aftersales.c.shop_id.in_(ids))
-            )
-        }
-        known_parcels = {
-            (r.shop_id, r.tracking_no): r
-            for r in conn.execute(
-                select(parcels.c.shop_id, parcels.c.tracking_no, parcels.c.courier, parcels.c.courier_source).where(
-                    parcels.c.shop_id.in_(ids)
+        conn, shops = self.conn, self.report.shops
+        stored = {
+            (shop_id, aftersale_id): digest
+            for shop_id, aftersale_id, digest in conn.execute(
+                select(aftersales.c.shop_id, aftersales.c.aftersale_id, aftersales.c.digest).where(
+                    aftersales.c.shop_id.in_(list(shops.values()))
                 )
             )
         }
-        new_rows: list[dict[str, Any]] = []
-        changed_rows: list[dict[str, Any]] = []
+        new: list[tuple[int, AfterSale, str]] = []
+        differing: list[tuple[int, AfterSale, str]] = []
         seen: list[tuple[int, str]] = []
-        links: list[dict[str, Any]] = []
-        relinked: list[tuple[int, str]] = []
-        new_parcels: dict[tuple[int, str], dict[str, Any]] = {}
-        better_parcels: dict[tuple[int, str], dict[str, Any]] = {}
-        current: list[tuple[int, AfterSale]] = []
-
         for record in records:
-            shop_id = self.report.shops[record.shop or DEFAULT_SHOP]
-            key = (shop_id, record.aftersale_id)
-            as_of = exported_at[record.source.file]
-            old = existing.get(key)
-            if old is not None and old.as_of > as_of:
-                self.report.older += 1
-                seen.append(key)
-                continue
-            current.append((shop_id, record))
-            for parcel in record.parcels:
-                parcel_key = (shop_id, parcel.tracking_no)
-                known = known_parcels.get(parcel_key)
-                if known is None:
-                    new_parcels.setdefault(parcel_key, parcel_row(shop_id, parcel))
-                elif known.courier != parcel.courier and (
-                    _SOURCE_RANK[parcel.courier_source.value] >= _SOURCE_RANK[known.courier_source]
-                ):
-                    better_parcels[parcel_key] = parcel_row(shop_id, parcel)
+            shop_id = shops[record.shop or DEFAULT_SHOP]
             digest = fingerprint(record)
-            if old is None:
-                self.report.new += 1
-                new_rows.append(
-                    aftersale_row(record, shop_id=shop_id, import_id=self.import_id, as_of=as_of, digest=digest)
-                )
-                links += _links(shop_id, record)
-                self.event(
-                    EventKind.FIRST_SEEN,
-                    shop_id,
-                    record,
-                    after=f"{record.state_raw} / {record.logistics_raw or '无物流状态'}",
-                )
-            elif old.digest == digest:
+            old_digest = stored.get((shop_id, record.aftersale_id))
+            if old_digest is None:
+                new.append((shop_id, record, digest))
+            elif old_digest == digest:
                 self.report.unchanged += 1
-                seen.append(key)
+                seen.append((shop_id, record.aftersale_id))
             else:
-                self.report.changed += 1
-                row = aftersale_row(record, shop_id=shop_id, import_id=self.import_id, as_of=as_of, digest=digest)
-                del row["first_import_id"]
-                changed_rows.append(row)
-                self._changes(shop_id, record, old)
-                if old.tracking_nos != tracking_text(record):
-                    relinked.append(key)
-                    links += _links(shop_id, record)
+                differing.append((shop_id, record, digest))
 
-        self._write_parcels(list(new_parcels.values()), list(better_parcels.values()))
+        before = self._before([(shop_id, record) for shop_id, record, _ in differing])
+        changed: list[tuple[int, AfterSale, str]] = []
+        for shop_id, record, digest in differing:
+            if before[(shop_id, record.aftersale_id)].as_of > exported_at[record.source.file]:
+                self.report.older += 1  # an older export: keep what the ledger knows
+                seen.append((shop_id, record.aftersale_id))
+            else:
+                changed.append((shop_id, record, digest))
+        self.report.new, self.report.changed = len(new), len(changed)
+
+        new_rows = [
+            aftersale_row(r, shop_id=shop_id, import_id=self.import_id, as_of=exported_at[r.source.file], digest=d)
+            for shop_id, r, d in new
+        ]
+        links = [link for shop_id, r, _ in new for link in _links(shop_id, r)]
+        changed_rows, relinked = [], []
+        for shop_id, record, digest in changed:
+            old = before[(shop_id, record.aftersale_id)]
+            row = aftersale_row(
+                record, shop_id=shop_id, import_id=self.import_id, as_of=exported_at[record.source.file], digest=digest
+            )
+            del row["first_import_id"]
+            changed_rows.append(row)
+            self._changes(shop_id, record, old)
+            if old.tracking_nos != tracking_text(record):
+                relinked.append((shop_id, record.aftersale_id))
+                links += _links(shop_id, record)
+
+        self._write_parcels([(shop_id, r) for shop_id, r, _ in new + changed])
         total = len(new_rows) + len(links)
         insert_rows(conn, aftersales, new_rows, progress=self._progress(0, total))
         self._update_changed(changed_rows, relinked)
         insert_rows(conn, aftersale_parcels, links, progress=self._progress(len(new_rows), total))
         self._mark_seen(seen)
-        self._outcomes(current)
+        older = {key for key in seen if before.get(key) is not None}
+        self._outcomes(
+            (shops[r.shop or DEFAULT_SHOP], r)
+            for r in records
+            if (shops[r.shop or DEFAULT_SHOP], r.aftersale_id) not in older
+        )
         insert_rows(conn, events, self.events)
 
     def _progress(self, offset: int, total: int) -> Callable[[int], None] | None:
@@ -236,6 +236,26 @@ class _Writer:
             return None
         report = self.progress
         return lambda done: report(offset + done, total)
+
+    def _before(self, changed: list[tuple[int, AfterSale]]) -> dict[tuple[int, str], Any]:
+        """What the ledger held for the after-sales that changed (read only for those)."""
+        keys = [(shop_id, record.aftersale_id) for shop_id, record in changed]
+        rows: dict[tuple[int, str], Any] = {}
+        columns = (
+            aftersales.c.shop_id,
+            aftersales.c.aftersale_id,
+            aftersales.c.as_of,
+            aftersales.c.state_raw,
+            aftersales.c.logistics_raw,
+            aftersales.c.deadline,
+            aftersales.c.tracking_nos,
+        )
+        for start in range(0, len(keys), 400):
+            query = select(*columns).where(
+                tuple_(aftersales.c.shop_id, aftersales.c.aftersale_id).in_(keys[start : start + 400])
+            )
+            rows.update(((r.shop_id, r.aftersale_id), r) for r in self.conn.execute(query))
+        return rows
 
     def _changes(self, shop_id: int, record: AfterSale, old: Any) -> None:
         if old.state_raw != record.state_raw:
@@ -259,14 +279,36 @@ class _Writer:
                 EventKind.TRACKING_CHANGED, shop_id, record, before=old.tracking_nos, after=tracking_text(record)
             )
 
-    def _write_parcels(self, new: list[dict[str, Any]], better: list[dict[str, Any]]) -> None:
-        insert_rows(self.conn, parcels, new)
+    def _write_parcels(self, touched: list[tuple[int, AfterSale]]) -> None:
+        """New parcels, and better courier knowledge for known ones, of the rows being written."""
+        if not touched:
+            return
+        known = {
+            (shop_id, tracking_no): (courier, source)
+            for shop_id, tracking_no, courier, source in self.conn.execute(
+                select(parcels.c.shop_id, parcels.c.tracking_no, parcels.c.courier, parcels.c.courier_source).where(
+                    parcels.c.shop_id.in_(list(self.report.shops.values()))
+                )
+            )
+        }
+        new: dict[tuple[int, str], dict[str, Any]] = {}
+        better: dict[tuple[int, str], dict[str, Any]] = {}
+        for shop_id, record in touched:
+            for parcel in record.parcels:
+                key = (shop_id, parcel.tracking_no)
+                if key not in known:
+                    new.setdefault(key, parcel_row(shop_id, parcel))
+                elif known[key][0] != parcel.courier and (
+                    _SOURCE_RANK[parcel.courier_source.value] >= _SOURCE_RANK[known[key][1]]
+                ):
+                    better[key] = parcel_row(shop_id, parcel)
+        insert_rows(self.conn, parcels, list(new.values()))
         if better:
             self.conn.execute(
                 update(parcels).where(
                     and_(parcels.c.shop_id == bindparam("k_shop"), parcels.c.tracking_no == bindparam("k_no"))
                 ),
-                [{"k_shop": r.pop("shop_id"), "k_no": r.pop("tracking_no"), **r} for r in better],
+                [{"k_shop": r.pop("shop_id"), "k_no": r.pop("tracking_no"), **r} for r in better.values()],
             )
 
     def _update_changed(self, rows: list[dict[str, Any]], relinked: list[tuple[int, str]]) -> None:
@@ -303,7 +345,7 @@ class _Writer:
             {"import_id": self.import_id},
         )
 
-    def _outcomes(self, current: list[tuple[int, AfterSale]]) -> None:
+    def _outcomes(self, current: Iterable[tuple[int, AfterSale]]) -> None:
         pending = {
             (r.shop_id, r.tracking_no)
             for r in self.conn.execute(

@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, tuple_
 
+from lanjie.couriers import courier_name
 from lanjie.ingest.clean import SHANGHAI
 from lanjie.ledger.events import EVENT_LABELS, EventKind
 from lanjie.ledger.schema import aftersale_parcels, aftersales, events, imports, interceptions, shops
-from lanjie.model import Outcome
+from lanjie.model import Bucket, Outcome
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,28 @@ class History:
     key: str
     aftersales: list[dict[str, Any]] = field(default_factory=list)
     events: list[HistoryEvent] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        """`lanjie history --json` (a stable shape: fields are only ever added)."""
+        return {
+            "key": self.key,
+            "aftersales": self.aftersales,
+            "events": [
+                {
+                    "at": e.at,
+                    "operator": e.operator,
+                    "kind": e.kind.value,
+                    "label": e.label,
+                    "shop": e.shop,
+                    "aftersale_id": e.aftersale_id,
+                    "tracking_no": e.tracking_no,
+                    "order_id": e.order_id,
+                    "before": e.before,
+                    "after": e.after,
+                }
+                for e in self.events
+            ],
+        }
 
 
 def history(conn: Connection, key: str, shop_ids: Collection[int] | None = None) -> History:
@@ -84,7 +107,7 @@ def history(conn: Connection, key: str, shop_ids: Collection[int] | None = None)
     query = select(events).where(or_(*conditions)).order_by(events.c.at, events.c.id)
     if shop_ids is not None:
         query = query.where(events.c.shop_id.in_(shop_ids))
-    result.events = [
+    logged = [
         HistoryEvent(
             r.at,
             r.operator,
@@ -98,7 +121,39 @@ def history(conn: Connection, key: str, shop_ids: Collection[int] | None = None)
         )
         for r in conn.execute(query)
     ]
+    result.events = sorted(_first_imports(conn, rows, logged, names) + logged, key=lambda e: e.at)
     return result
+
+
+def _first_imports(
+    conn: Connection, rows: list[Any], logged: list[HistoryEvent], names: dict[int, str]
+) -> list[HistoryEvent]:
+    """Each after-sale's arrival, from the import that first brought it, in the state it had then:
+    the state before its first recorded change, or its state now."""
+    wanted = {r.first_import_id for r in rows}
+    brought = {r.id: r for r in conn.execute(select(imports).where(imports.c.id.in_(wanted)))}
+    arrivals = []
+    for row in rows:
+        changes = [e for e in logged if e.aftersale_id == row.aftersale_id and names.get(row.shop_id) == e.shop]
+        state = next((e.before for e in changes if e.kind is EventKind.STATE_CHANGED), row.state_raw)
+        logistics = next(
+            (e.before for e in changes if e.kind is EventKind.LOGISTICS_CHANGED), row.logistics_raw or "无物流状态"
+        )
+        first = brought[row.first_import_id]
+        arrivals.append(
+            HistoryEvent(
+                first.imported_at,
+                first.operator,
+                EventKind.FIRST_SEEN,
+                names[row.shop_id],
+                row.aftersale_id,
+                None,
+                row.order_id,
+                None,
+                f"{state} / {logistics}",
+            )
+        )
+    return arrivals
 
 
 @dataclass
@@ -121,6 +176,31 @@ class Stats:
     couriers: list[CourierStats]
     rejections: int
     days: list[tuple[date, dict[str, int]]]
+
+    def document(self, *, now: datetime, shops: list[str] | None) -> dict[str, Any]:
+        """`lanjie stats --json` (a stable shape: fields are only ever added)."""
+        return {
+            "generated_at": now,
+            "since": self.since,
+            "shops": shops,
+            "couriers": [
+                {
+                    "courier": c.courier,
+                    "name": courier_name(c.courier),
+                    "requests": c.requests,
+                    "success": c.success,
+                    "failed": c.failed,
+                    "pending": c.pending,
+                    "median_hours_to_return": c.median_hours_to_return,
+                }
+                for c in self.couriers
+            ],
+            "rejections": self.rejections,
+            "days": [
+                {"date": day.isoformat(), "counts": {b.value: counts.get(b.value, 0) for b in Bucket}}
+                for day, counts in self.days
+            ],
+        }
 
 
 def stats(conn: Connection, *, shop_ids: Collection[int] | None, now: datetime, days: int) -> Stats:

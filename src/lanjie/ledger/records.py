@@ -34,21 +34,22 @@ def tracking_text(record: AfterSale) -> str:
 
 
 def fingerprint(record: AfterSale) -> str:
-    """Changes whenever anything the ledger keeps about the after-sale changes."""
+    """Changes whenever anything the ledger keeps about the after-sale or its parcels changes;
+    stored so that an import spots changed rows without reading them."""
     values = (
         record.order_id,
         record.type_raw,
         record.state_raw,
         record.shipped,
+        [(p.tracking_no, p.courier, p.courier_source.value) for p in record.parcels],
         record.courier_hint,
         record.logistics_raw,
         record.deadline.timestamp() if record.deadline else None,
-        to_fen(record.refund_amount),
+        str(record.refund_amount),
         record.product,
         record.reason,
         record.buyer_note,
         record.blockers,
-        [(p.tracking_no, p.courier, p.candidates, p.courier_source) for p in record.parcels],
     )
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
@@ -72,7 +73,7 @@ def aftersale_row(record: AfterSale, *, shop_id: int, import_id: int, as_of: dat
         "product": record.product,
         "reason": record.reason,
         "buyer_note": record.buyer_note,
-        "blockers": json.dumps(record.blockers, ensure_ascii=False),
+        "blockers": json.dumps(record.blockers, ensure_ascii=False) if record.blockers else "[]",
         "source_file": record.source.file,
         "source_row": record.source.row,
         "as_of": as_of,

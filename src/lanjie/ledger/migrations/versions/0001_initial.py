@@ -74,11 +74,8 @@ def upgrade() -> None:
         sa.Column("first_import_id", sa.Integer(), nullable=False),
         sa.Column("last_import_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("shop_id", "aftersale_id", name="pk_aftersales"),
-        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name="fk_aftersales_shop_id_shops"),
-        sa.ForeignKeyConstraint(["first_import_id"], ["imports.id"], name="fk_aftersales_first_import_id_imports"),
-        sa.ForeignKeyConstraint(["last_import_id"], ["imports.id"], name="fk_aftersales_last_import_id_imports"),
+        postgresql_with={"fillfactor": 70},
     )
-    op.create_index("ix_aftersales_shop_id_last_import_id", "aftersales", ["shop_id", "last_import_id"])
     op.create_index("ix_aftersales_shop_id_order_id", "aftersales", ["shop_id", "order_id"])
     op.create_table(
         "parcels",
@@ -88,7 +85,6 @@ def upgrade() -> None:
         sa.Column("candidates", sa.String(200), nullable=False),
         sa.Column("courier_source", sa.String(16), nullable=False),
         sa.PrimaryKeyConstraint("shop_id", "tracking_no", name="pk_parcels"),
-        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name="fk_parcels_shop_id_shops"),
     )
     op.create_table(
         "aftersale_parcels",
@@ -97,16 +93,6 @@ def upgrade() -> None:
         sa.Column("tracking_no", sa.String(64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("shop_id", "aftersale_id", "tracking_no", name="pk_aftersale_parcels"),
-        sa.ForeignKeyConstraint(
-            ["shop_id", "aftersale_id"],
-            ["aftersales.shop_id", "aftersales.aftersale_id"],
-            name="fk_aftersale_parcels_shop_id_aftersale_id_aftersales",
-        ),
-        sa.ForeignKeyConstraint(
-            ["shop_id", "tracking_no"],
-            ["parcels.shop_id", "parcels.tracking_no"],
-            name="fk_aftersale_parcels_shop_id_tracking_no_parcels",
-        ),
     )
     op.create_index("ix_aftersale_parcels_shop_id_tracking_no", "aftersale_parcels", ["shop_id", "tracking_no"])
     op.create_table(

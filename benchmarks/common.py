@@ -1,0 +1,39 @@
+"""What the benchmarks share: the cached 100,000-row export and timing a child process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path
+
+from lanjie.demo import write_demo_export
+from lanjie.ingest.clean import SHANGHAI
+
+CACHE = Path(__file__).parent / ".cache"
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
+
+
+def export_file(rows: int, *, saved_at: datetime | None = None, name: str | None = None) -> Path:
+    """A demo export of `rows` rows, generated once and kept in benchmarks/.cache/."""
+    path = CACHE / (name or f"售后单导出-{rows}.xlsx")
+    if not path.exists():
+        CACHE.mkdir(exist_ok=True)
+        started = time.perf_counter()
+        partial = path.with_suffix(".partial.xlsx")
+        write_demo_export(partial, rows=rows, seed=2026, now=NOW, saved_at=saved_at)
+        partial.rename(path)
+        print(f"generated {path.name} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed, usage.ru_maxrss
