@@ -7,8 +7,18 @@ import pytest
 
 from exports import NOW
 from lanjie.ingest import wording
-from lanjie.model import AfterSale, Bucket, CourierSource, Parcel, SourceRef
-from lanjie.triage import decide, triage
+from lanjie.model import (
+    AfterSale,
+    Bucket,
+    CourierSource,
+    InterceptionFact,
+    LedgerFacts,
+    LogisticsState,
+    Outcome,
+    Parcel,
+    SourceRef,
+)
+from lanjie.triage import decide, interception_outcome, triage
 
 
 def record(
@@ -151,3 +161,43 @@ def test_ordered_by_deadline_none_last() -> None:
         record(aftersale_id="d", deadline=NOW - timedelta(hours=1)),
     ]
     assert [d.aftersale.aftersale_id for d in triage(records, urgent_hours=12, now=NOW)] == ["d", "a", "b", "c"]
+
+
+def facts_for(*numbers: str, hours_ago: float, by: str = "小王", chased_hours_ago: float | None = None) -> LedgerFacts:
+    chased = None if chased_hours_ago is None else NOW - timedelta(hours=chased_hours_ago)
+    return {n: InterceptionFact(NOW - timedelta(hours=hours_ago), by, Outcome.PENDING, chased) for n in numbers}
+
+
+def test_sent_parcels_are_intercepting_until_the_chase_window_passes() -> None:
+    sent = facts_for("73610555582883", hours_ago=5)
+    decision = decide(record(), urgent_hours=12, now=NOW, facts=sent, chase_hours=48)
+    assert decision.bucket is Bucket.INTERCEPTING
+    assert "11-26 04:30 由 小王" in decision.reasons[0]
+    late = decide(record(), urgent_hours=12, now=NOW, facts=facts_for("73610555582883", hours_ago=50), chase_hours=48)
+    assert late.bucket is Bucket.CHASE and "50 小时后仍在路上" in late.reasons[0]
+    assert [p.tracking_no for p in late.parcels] == ["73610555582883"]
+
+
+def test_a_chase_restarts_the_window() -> None:
+    chased = facts_for("73610555582883", hours_ago=60, chased_hours_ago=10)
+    assert decide(record(), urgent_hours=12, now=NOW, facts=chased, chase_hours=48).bucket is Bucket.INTERCEPTING
+
+
+def test_only_unsent_parcels_are_left_to_send() -> None:
+    parcels = (Parcel("73610555582883", "zhongtong"), Parcel("YT8962646785389", "yuantong"))
+    decision = decide(record(parcels=parcels), urgent_hours=12, now=NOW, facts=facts_for("73610555582883", hours_ago=1))
+    assert decision.bucket is Bucket.INTERCEPT
+    assert [p.tracking_no for p in decision.parcels] == ["YT8962646785389"]
+    assert "已于 11-26 08:30 由 小王 发过拦截" in decision.reasons[0]
+
+
+def test_outcomes_read_from_later_states() -> None:
+    sent = facts_for("73610555582883", hours_ago=20)
+    signed = decide(record(logistics_raw="买家已签收"), urgent_hours=12, now=NOW, facts=sent)
+    assert signed.bucket is Bucket.VERIFY and "拦截失败" in signed.reasons[0]
+    back = decide(record(logistics_raw="快递退回中"), urgent_hours=12, now=NOW, facts=sent)
+    assert back.bucket is Bucket.RETURNING and "拦截成功" in back.reasons[0]
+    assert interception_outcome(LogisticsState.RETURNED) is Outcome.SUCCESS
+    assert interception_outcome(LogisticsState.REJECTED) is Outcome.SUCCESS
+    assert interception_outcome(LogisticsState.SIGNED) is Outcome.FAILED
+    assert interception_outcome(LogisticsState.MOVING) is None
