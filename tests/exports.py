@@ -133,6 +133,7 @@ def run_cli(
     *args: object,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `lanjie` entry point in a fresh process."""
     return subprocess.run(
@@ -143,4 +144,5 @@ def run_cli(
         env={**os.environ, **(env or {})},
         timeout=120,
         check=False,
+        input=stdin,
     )

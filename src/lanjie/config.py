@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     flags: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FLAGS))
     operator: str = ""
     database_url: str = ""  # LANJIE_DATABASE_URL; empty: a SQLite file in the user's data folder
+    secret_key: str = ""  # LANJIE_SECRET_KEY signs the web's session cookies; empty: one made per machine
+    max_upload_mb: int = Field(60, ge=1, le=1024)
     shop: str = ""  # the shop to record imports under when the export does not name one
 
     @field_validator("partners", mode="before")

@@ -8,9 +8,11 @@ from lanjie.i18n import Lang, t
 
 
 class LanjieError(Exception):
-    """An error the user can fix; rendered without a traceback."""
+    """An error the user can fix; rendered without a traceback, on the command line with its
+    exit code and on the web with its HTTP status."""
 
     exit_code = 1
+    http_status = 500
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
@@ -25,3 +27,13 @@ class BadInput(LanjieError):
     """A file or an option the user gave cannot be used as it is."""
 
     exit_code = 2
+    http_status = 400
+
+
+class NotFound(LanjieError):
+    exit_code = 2
+    http_status = 404
+
+
+class Forbidden(LanjieError):
+    http_status = 403

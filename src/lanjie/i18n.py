@@ -168,6 +168,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history_title": ("「{what}」的经过", "History of {what}"),
     "stats_title": ("最近 {days} 天的拦截（按快递）", "Interceptions in the last {days} days, by courier"),
     "stats_rejections": ("记录到的售后拒绝：{n} 次", "Rejections recorded: {n}"),
+    # --- accounts and the web
+    "user_bad_name": (
+        "用户名不能为空，也不能超过 100 个字。",
+        "The user name must not be empty or longer than 100 characters.",
+    ),
+    "user_short_password": ("密码至少要 {n} 位。", "The password needs at least {n} characters."),
+    "user_exists": ("已经有叫「{name}」的账号了。", 'There is already an account named "{name}".'),
+    "user_added": ("已创建账号「{name}」。", 'Account "{name}" created.'),
+    "user_removed": ("已删除账号「{name}」。", 'Account "{name}" removed.'),
+    "user_not_found": ("没有叫「{name}」的账号。", 'No account named "{name}".'),
+    "passwords_differ": ("两次输入的密码不一样。", "The two passwords differ."),
+    "login_failed": ("用户名或密码不对。", "Wrong user name or password."),
+    "login_throttled": ("尝试次数太多，请 {seconds} 秒后再试。", "Too many attempts; try again in {seconds} seconds."),
+    "secret_too_short": (
+        "LANJIE_SECRET_KEY 太短：至少要 32 个字符。",
+        "LANJIE_SECRET_KEY is too short: at least 32 characters.",
+    ),
+    "team_needs_users": (
+        "对局域网开放（--host {host}）必须先有账号：请先运行 lanjie user add 你的名字。",
+        "Serving to the network (--host {host}) needs accounts: run lanjie user add NAME first.",
+    ),
+    "csrf_failed": ("页面已过期，请刷新后再试。", "This page has expired; reload it and try again."),
+    "need_operator": ("请先填写你的名字，记录里要写是谁做的。", "Enter your name first: every record says who did it."),
+    "upload_none": (
+        "没有收到文件：请选择抖店导出的 .xlsx 或 .csv 文件。",
+        "No file received: choose the exported .xlsx or .csv.",
+    ),
+    "upload_too_large": (
+        "文件太大（超过 {limit} MB）：请在抖店分批导出。",
+        "The file is too large (over {limit} MB); export in smaller parts.",
+    ),
+    "aftersale_not_found": ("台账里没有这个售后单：{what}", "No such after-sale in the ledger: {what}"),
+    "nothing_selected": ("没有选中任何单号。", "Nothing was selected."),
+    "serving": (
+        "lanjie 工作台（{mode}）：{url}　按 Ctrl+C 停止。",
+        "lanjie workbench ({mode}): {url}  Ctrl+C stops it.",
+    ),
+    "local_mode": ("只有本机可用", "this computer only"),
+    "team_mode": ("团队模式，需要登录", "team mode, login required"),
     # --- summary
     "summary_title": ("售后处理汇总", "After-sales summary"),
     "bucket": ("分类", "Bucket"),

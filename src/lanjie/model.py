@@ -154,3 +154,4 @@ class Decision(NamedTuple):
     hours_left: float | None
     urgent: bool
     parcels: tuple[Parcel, ...]  # the parcels this decision acts on (to send, to chase, to verify)
+    basis: tuple[str, ...]  # the reasons that do not change as the clock runs (no "只剩 3.0 小时")

@@ -7,7 +7,7 @@ worked; everything else is counted as out of scope.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from lanjie.couriers import courier_name
@@ -102,10 +102,21 @@ def _follow_up(
         sent = "、".join(p.tracking_no for p, _ in asked)
         return Bucket.INTERCEPT, [f"单号 {sent} 已于 {_when(first)} 发过拦截，只需发其余单号"], unsent
     latest = max(fact.last_chased_at or fact.requested_at for _, fact in asked)
-    waited = (now - latest).total_seconds() / 3600
-    if waited >= chase_hours:
-        return Bucket.CHASE, [f"{_when(first)} 发了拦截，{waited:.0f} 小时后仍在路上：请在快递群催一下"], record.parcels
+    if now - latest >= timedelta(hours=chase_hours):
+        return (
+            Bucket.CHASE,
+            [f"{_when(first)} 发了拦截，过了 {chase_hours:g} 小时仍在路上：请在快递群催一下"],
+            record.parcels,
+        )
     return Bucket.INTERCEPTING, [f"已于 {_when(first)} 发快递群拦截，等快递退回"], record.parcels
+
+
+def chase_due(record: AfterSale, facts: LedgerFacts, chase_hours: float) -> datetime | None:
+    """When an interception in progress will need chasing, if nothing else changes."""
+    asked = [facts[p.tracking_no] for p in record.parcels if p.tracking_no in facts]
+    if not asked:
+        return None
+    return max(f.last_chased_at or f.requested_at for f in asked) + timedelta(hours=chase_hours)
 
 
 def _classify(
@@ -158,19 +169,20 @@ def decide(
     facts: LedgerFacts = NO_FACTS,
     chase_hours: float = 48.0,
 ) -> Decision:
-    bucket, reasons, parcels = _classify(record, facts, now, chase_hours)
+    bucket, basis, parcels = _classify(record, facts, now, chase_hours)
+    if bucket is not Bucket.OUT_OF_SCOPE and record.deadline is None:
+        basis.append("没有自动处理截止时间，请在抖店核对")
     hours_left = None if record.deadline is None else (record.deadline - now).total_seconds() / 3600
-    urgent = False
-    if bucket is not Bucket.OUT_OF_SCOPE:
-        if hours_left is None:
-            reasons.append("没有自动处理截止时间，请在抖店核对")
-        elif hours_left < 0:
-            urgent = True
-            reasons.insert(0, f"已超过自动处理截止时间 {-hours_left:.1f} 小时")
-        elif hours_left < urgent_hours:
-            urgent = True
-            reasons.insert(0, f"距自动处理截止只剩 {hours_left:.1f} 小时")
-    return Decision(record, bucket, ACTIONS[bucket], tuple(reasons), hours_left, urgent, parcels)
+    urgent = bucket is not Bucket.OUT_OF_SCOPE and hours_left is not None and hours_left < urgent_hours
+    reasons = tuple(basis)
+    if urgent and hours_left is not None:
+        clock = (
+            f"已超过自动处理截止时间 {-hours_left:.1f} 小时"
+            if hours_left < 0
+            else f"距自动处理截止只剩 {hours_left:.1f} 小时"
+        )
+        reasons = (clock, *basis)
+    return Decision(record, bucket, ACTIONS[bucket], reasons, hours_left, urgent, parcels, tuple(basis))
 
 
 def triage(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,20 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
 def test_a_bad_database_address_is_a_clear_error() -> None:
     result = run_cli("db", "info", "--db", "mysql+nothing://x")
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_bulk_writes_store_datetimes_exactly_as_sqlalchemy_does(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy.dialects import sqlite
+
+    from lanjie.ledger.schema import UTCDateTime
+
+    dialect = sqlite.dialect()
+    slow = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert slow is not None
+    for moment in (
+        datetime(2026, 11, 26, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+        datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=UTC),
+    ):
+        assert UTCDateTime.sqlite_text(moment) == slow(moment)

@@ -174,7 +174,7 @@ def test_sent_parcels_are_intercepting_until_the_chase_window_passes() -> None:
     assert decision.bucket is Bucket.INTERCEPTING
     assert "11-26 04:30 由 小王" in decision.reasons[0]
     late = decide(record(), urgent_hours=12, now=NOW, facts=facts_for("73610555582883", hours_ago=50), chase_hours=48)
-    assert late.bucket is Bucket.CHASE and "50 小时后仍在路上" in late.reasons[0]
+    assert late.bucket is Bucket.CHASE and "过了 48 小时仍在路上" in late.reasons[0]
     assert [p.tracking_no for p in late.parcels] == ["73610555582883"]
 
 

@@ -9,7 +9,7 @@ sent it and when.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lanjie.ledger.bulk import insert_rows
 from lanjie.ledger.events import EventKind, event_row
-from lanjie.ledger.schema import events, interceptions, remarks
+from lanjie.ledger.schema import events, interceptions, parcels, remarks
 from lanjie.model import Outcome
 
 _VALUES_PER_STATEMENT = 500
@@ -61,13 +61,14 @@ def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], uniq
     return inserted
 
 
-def record_sent(engine: Engine, parcels: Sequence[ParcelRef], *, operator: str, now: datetime) -> SentReport:
+def record_sent(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now: datetime) -> SentReport:
     """One interception request per parcel; parcels someone already sent are reported, not sent again."""
     report = SentReport()
-    unique = list({(p.shop_id, p.tracking_no): p for p in parcels}.values())
+    unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
     if not unique:
         return report
     with engine.begin() as conn:
+        unique = _with_couriers(conn, unique)
         rows = [
             {
                 "shop_id": p.shop_id,
@@ -117,9 +118,22 @@ def record_sent(engine: Engine, parcels: Sequence[ParcelRef], *, operator: str, 
     return report
 
 
-def record_chased(engine: Engine, parcels: Sequence[ParcelRef], *, operator: str, now: datetime) -> int:
+def _with_couriers(conn: Connection, refs: list[ParcelRef]) -> list[ParcelRef]:
+    """Fill in the courier the ledger knows for parcels given by number alone."""
+    unknown = [(p.shop_id, p.tracking_no) for p in refs if p.courier is None]
+    known: dict[tuple[int, str], str | None] = {}
+    key = tuple_(parcels.c.shop_id, parcels.c.tracking_no)
+    for start in range(0, len(unknown), _VALUES_PER_STATEMENT):
+        query = select(parcels.c.shop_id, parcels.c.tracking_no, parcels.c.courier).where(
+            key.in_(unknown[start : start + _VALUES_PER_STATEMENT])
+        )
+        known.update(((r.shop_id, r.tracking_no), r.courier) for r in conn.execute(query))
+    return [replace(p, courier=known.get((p.shop_id, p.tracking_no))) if p.courier is None else p for p in refs]
+
+
+def record_chased(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now: datetime) -> int:
     """Remember that the courier was reminded, so the chase list starts counting again."""
-    unique = list({(p.shop_id, p.tracking_no): p for p in parcels}.values())
+    unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
     if not unique:
         return 0
     with engine.begin() as conn:

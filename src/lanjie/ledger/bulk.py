@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Column, Connection, DateTime, Integer, Table, Text, text
 from sqlalchemy.types import TypeDecorator
 
+from lanjie.ledger.schema import UTCDateTime
+
 CHUNK = 5_000
 Progress = Callable[[int], None]  # called with the number of rows written so far
 Writer = Callable[[Iterable[Sequence[Any]]], None]
@@ -63,7 +65,12 @@ def _copier(conn: Connection, table: str, columns: Sequence[Column[Any]]) -> Wri
 def _sqlite(conn: Connection, table: Table, columns: Sequence[Column[Any]]) -> Writer:
     """The driver's executemany, with each column's own SQLAlchemy bind conversion (UTC
     datetimes …) but without SQLAlchemy's per-row overhead."""
-    processors = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+    processors = [
+        UTCDateTime.sqlite_text
+        if isinstance(c.type, UTCDateTime)
+        else c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        for c in columns
+    ]
     converting = [(index, _memoised(convert)) for index, convert in enumerate(processors) if convert is not None]
     statement = (
         f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) VALUES ({', '.join('?' * len(columns))})"

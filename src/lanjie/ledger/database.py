@@ -29,6 +29,7 @@ _MIGRATION_LOCK = 5_731_733  # any fixed number: the advisory lock taken while m
 
 class LedgerUnavailable(LanjieError):
     exit_code = 2
+    http_status = 503
 
 
 def default_path() -> Path:
@@ -92,7 +93,7 @@ def make_engine(url: str) -> Engine:
 
 # The newest migration in migrations/versions. Checking it needs no Alembic (which takes
 # longer to import than opening the ledger); a test keeps it equal to Alembic's own head.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -53,6 +54,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @staticmethod
+    def sqlite_text(value: datetime) -> str:
+        """What the two steps above and SQLAlchemy's SQLite DATETIME store, in one step (bulk writes)."""
+        return format(value.astimezone(UTC), "%Y-%m-%d %H:%M:%S.%f")
 
 
 metadata = MetaData(
@@ -198,4 +204,65 @@ events = Table(
     Index(None, "shop_id", "tracking_no"),
 )
 
-APPEND_ONLY = ("events",)
+
+# --- The work as decided last (for the web pages): triage's decisions for each shop's
+# current after-sales, kept so a page can show and count 100,000 of them without deciding
+# them again. lanjie.ledger.workview keeps these tables in step with the ledger.
+
+work = Table(
+    "work",
+    metadata,
+    Column("shop_id", Integer, primary_key=True),
+    Column("aftersale_id", String(64), primary_key=True),
+    Column("order_id", String(64)),
+    Column("order_key", String(100), nullable=False),
+    Column("bucket", String(32), nullable=False),
+    Column("remark_status", String(32)),  # the remark this work asks for (None: none)
+    Column("action", String(200), nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list: the reasons that do not change with the clock
+    Column("deadline", UTCDateTime),
+    # The deadline, or a far future for none: one indexed order, no deadline last, on every database.
+    Column("due", UTCDateTime, nullable=False),
+    Column("product", Text, nullable=False),
+    Column("refund_fen", BigInteger),
+    Column("logistics_raw", String(100), nullable=False),
+    Column("couriers", String(200), nullable=False),  # of the parcels acted on, comma-joined codes
+    Column("recheck_at", UTCDateTime),  # when time alone changes the decision (a chase falls due)
+    Index(None, "bucket", "due"),
+    Index(None, "due"),
+    Index(None, "recheck_at"),
+)
+
+work_parcels = Table(
+    "work_parcels",
+    metadata,
+    Column("shop_id", Integer, primary_key=True),
+    Column("aftersale_id", String(64), primary_key=True),
+    Column("tracking_no", String(64), primary_key=True),
+    Column("bucket", String(32), nullable=False),
+    Column("courier", String(32)),
+    Column("candidates", String(200), nullable=False),
+    Column("deadline", UTCDateTime),
+    Index(None, "bucket", "courier", "shop_id", "tracking_no"),  # a courier's list, each parcel once
+)
+
+work_state = Table(
+    "work_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, nullable=False),  # the newest import the work reflects
+    Column("event_id", BigInteger, nullable=False),  # the newest event it reflects
+    Column("chase_hours", Float, nullable=False),
+    Column("refreshed_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("last_failed_at", UTCDateTime),
+)

@@ -54,14 +54,20 @@ def chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
-def courier_messages(group: CourierGroup, *, template: str, chunk_size: int, date: str) -> list[str]:
-    """Ready-to-send messages: the request line, then one number per line."""
-    parts = chunks(group.numbers, chunk_size)
+def courier_messages(
+    group: CourierGroup, *, template: str, chunk_size: int, date: str, first_part: int = 1, parts: int | None = None
+) -> list[str]:
+    """Ready-to-send messages: the request line, then one number per line.
+
+    A list longer than `chunk_size` becomes numbered messages (第1/3条 …). `first_part` and
+    `parts` number a slice of a longer list (one page of it) as part of the whole."""
+    pieces = chunks(group.numbers, chunk_size)
+    total = parts or len(pieces)
     messages = []
-    for index, numbers in enumerate(parts, 1):
-        request = template.format(courier=group.name, count=len(numbers), date=date, part=index, parts=len(parts))
-        if len(parts) > 1 and "{part}" not in template:
-            request += f"（第{index}/{len(parts)}条）"
+    for index, numbers in enumerate(pieces, first_part):
+        request = template.format(courier=group.name, count=len(numbers), date=date, part=index, parts=total)
+        if total > 1 and "{part}" not in template:
+            request += f"（第{index}/{total}条）"
         messages.append("\n".join([request, *numbers]))
     return messages
 

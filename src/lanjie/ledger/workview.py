@@ -1,0 +1,218 @@
+"""The work as decided last: triage's decisions for each shop's current after-sales, kept in
+the ledger so web pages can list, count and page through 100,000 of them without deciding
+them all again on every request.
+
+`refresh_work` brings the kept decisions up to date, doing only what changed: a shop with a
+new import is decided again as a whole; after-sales touched by new events (an interception
+sent, an outcome) and those whose chase has fallen due are decided again one by one. When
+nothing changed it costs three small queries and writes nothing. Triage stays the only
+place where buckets are decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, tuple_, update
+
+from lanjie.config import Settings
+from lanjie.ledger.bulk import insert_rows
+from lanjie.ledger.records import load_aftersales, load_current, load_facts, to_fen
+from lanjie.ledger.schema import (
+    aftersale_parcels,
+    aftersales,
+    events,
+    imports,
+    shops,
+    work,
+    work_parcels,
+    work_state,
+)
+from lanjie.model import Bucket, Decision, LedgerFacts
+from lanjie.outputs.remarks import STATUS_WORDS
+from lanjie.pipeline import bulk_work
+from lanjie.triage import chase_due, triage
+
+_WORK_LOCK = 5_731_734  # the advisory lock taken while the work is rewritten (PostgreSQL)
+NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # sorts after every real deadline
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    shops_rebuilt: int = 0
+    redecided: int = 0
+
+
+def refresh_work(engine: Engine, *, settings: Settings, now: datetime) -> Refreshed:
+    with engine.connect() as conn:
+        if _up_to_date(conn, settings, now):
+            return Refreshed()
+    with bulk_work(), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+        return _refresh(conn, settings, now)
+
+
+def _newest(conn: Connection) -> tuple[int, int]:
+    newest_import = conn.execute(select(func.max(imports.c.id))).scalar() or 0
+    newest_event = conn.execute(select(func.max(events.c.id))).scalar() or 0
+    return int(newest_import), int(newest_event)
+
+
+def _up_to_date(conn: Connection, settings: Settings, now: datetime) -> bool:
+    state = conn.execute(select(work_state)).first()
+    if state is None or state.chase_hours != settings.chase_hours or _newest(conn) != (state.import_id, state.event_id):
+        return False
+    return conn.execute(select(work.c.shop_id).where(work.c.recheck_at <= now).limit(1)).first() is None
+
+
+def _refresh(conn: Connection, settings: Settings, now: datetime) -> Refreshed:
+    state = conn.execute(select(work_state)).first()
+    newest_import, newest_event = _newest(conn)
+    if state is None or state.chase_hours != settings.chase_hours:
+        rebuilt = _rebuild(conn, None, settings, now)
+        redecided = 0
+    else:
+        changed_shops = (
+            []
+            if newest_import == state.import_id
+            else list(
+                conn.execute(
+                    select(aftersales.c.shop_id).where(aftersales.c.last_import_id > state.import_id).distinct()
+                ).scalars()
+            )
+        )
+        rebuilt = _rebuild(conn, changed_shops, settings, now) if changed_shops else 0
+        touched = _touched_since(conn, state.event_id, exclude=changed_shops)
+        due = [
+            (r.shop_id, r.aftersale_id)
+            for r in conn.execute(select(work.c.shop_id, work.c.aftersale_id).where(work.c.recheck_at <= now))
+        ]
+        redecided = _redecide(conn, sorted(set(touched) | set(due)), settings, now)
+    if rebuilt:
+        # Fresh statistics after a bulk rewrite: without them the planners sort 100,000 rows
+        # for a page of 50 instead of walking the deadline index (measured: 83 ms → 3 ms).
+        for table in (work, work_parcels):
+            conn.execute(text(f"ANALYZE {table.name}"))
+    values = {
+        "import_id": newest_import,
+        "event_id": newest_event,
+        "chase_hours": settings.chase_hours,
+        "refreshed_at": now,
+    }
+    if state is None:
+        conn.execute(insert(work_state).values(id=1, **values))
+    else:
+        conn.execute(update(work_state).values(**values))
+    return Refreshed(rebuilt, redecided)
+
+
+def _rebuild(conn: Connection, shop_ids: Collection[int] | None, settings: Settings, now: datetime) -> int:
+    """Decide whole shops again (all of them when `shop_ids` is None)."""
+    for table in (work, work_parcels):
+        conn.execute(delete(table) if shop_ids is None else delete(table).where(table.c.shop_id.in_(shop_ids)))
+    records = load_current(conn, shop_ids)
+    facts = load_facts(conn, shop_ids)
+    _write(
+        conn,
+        triage(records, urgent_hours=settings.urgent_hours, now=now, facts=facts, chase_hours=settings.chase_hours),
+        facts,
+        settings,
+    )
+    return len({r.shop for r in records}) if shop_ids is None else len(shop_ids)
+
+
+def _touched_since(conn: Connection, event_id: int, *, exclude: Collection[int]) -> list[tuple[int, str]]:
+    """Current after-sales that events after `event_id` concern (directly or through a parcel)."""
+    rows = conn.execute(
+        select(events.c.shop_id, events.c.aftersale_id, events.c.tracking_no).where(events.c.id > event_id)
+    ).all()
+    keys = {(r.shop_id, r.aftersale_id) for r in rows if r.aftersale_id and r.shop_id not in exclude}
+    by_parcel = [(r.shop_id, r.tracking_no) for r in rows if r.tracking_no and r.shop_id not in exclude]
+    for start in range(0, len(by_parcel), 400):
+        chunk = by_parcel[start : start + 400]
+        keys |= {
+            (r.shop_id, r.aftersale_id)
+            for r in conn.execute(
+                select(aftersale_parcels.c.shop_id, aftersale_parcels.c.aftersale_id).where(
+                    tuple_(aftersale_parcels.c.shop_id, aftersale_parcels.c.tracking_no).in_(chunk)
+                )
+            )
+        }
+    return sorted(keys)
+
+
+def _redecide(conn: Connection, keys: Sequence[tuple[int, str]], settings: Settings, now: datetime) -> int:
+    """Decide these after-sales again, those of them that are part of the current work."""
+    current: list[tuple[int, str]] = []
+    for start in range(0, len(keys), 400):
+        chunk = list(keys[start : start + 400])
+        key = tuple_(work.c.shop_id, work.c.aftersale_id)
+        current += [
+            (r.shop_id, r.aftersale_id)
+            for r in conn.execute(select(work.c.shop_id, work.c.aftersale_id).where(key.in_(chunk)))
+        ]
+    if not current:
+        return 0
+    for start in range(0, len(current), 400):
+        chunk = current[start : start + 400]
+        for table in (work, work_parcels):
+            conn.execute(delete(table).where(tuple_(table.c.shop_id, table.c.aftersale_id).in_(chunk)))
+    records = load_aftersales(conn, current)
+    facts = load_facts(conn, {shop_id for shop_id, _ in current})
+    _write(
+        conn,
+        triage(records, urgent_hours=settings.urgent_hours, now=now, facts=facts, chase_hours=settings.chase_hours),
+        facts,
+        settings,
+    )
+    return len(records)
+
+
+def _write(conn: Connection, decisions: list[Decision], facts: LedgerFacts, settings: Settings) -> None:
+    shop_id_of = {name: id_ for name, id_ in conn.execute(select(shops.c.name, shops.c.id))}
+    work_rows: list[dict[str, Any]] = []
+    parcel_rows: list[dict[str, Any]] = []
+    for decision in decisions:
+        record = decision.aftersale
+        shop_id = shop_id_of[record.shop]
+        couriers = dict.fromkeys(p.courier for p in decision.parcels if p.courier)
+        work_rows.append(
+            {
+                "shop_id": shop_id,
+                "aftersale_id": record.aftersale_id,
+                "order_id": record.order_id,
+                "order_key": record.order_id or f"售后单 {record.aftersale_id}",
+                "bucket": decision.bucket.value,
+                "remark_status": STATUS_WORDS.get(decision.bucket),
+                "action": decision.action,
+                "reasons": orjson.dumps(decision.basis).decode(),
+                "deadline": record.deadline,
+                "due": record.deadline or NO_DEADLINE,
+                "product": record.product,
+                "refund_fen": to_fen(record.refund_amount),
+                "logistics_raw": record.logistics_raw,
+                "couriers": ",".join(c for c in couriers if c),
+                "recheck_at": chase_due(record, facts, settings.chase_hours)
+                if decision.bucket is Bucket.INTERCEPTING
+                else None,
+            }
+        )
+        parcel_rows += [
+            {
+                "shop_id": shop_id,
+                "aftersale_id": record.aftersale_id,
+                "tracking_no": p.tracking_no,
+                "bucket": decision.bucket.value,
+                "courier": p.courier,
+                "candidates": ",".join(p.candidates),
+                "deadline": record.deadline,
+            }
+            for p in dict.fromkeys(decision.parcels)
+        ]
+    insert_rows(conn, work, work_rows)
+    insert_rows(conn, work_parcels, parcel_rows)

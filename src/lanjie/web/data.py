@@ -1,0 +1,214 @@
+"""What the pages read from the decided work: bounded queries (counts, one page of rows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, select, true
+
+from lanjie.ledger.schema import UTCDateTime, remarks, shops, work, work_parcels
+from lanjie.model import Bucket
+
+OPEN_BUCKETS = [b.value for b in Bucket if b is not Bucket.OUT_OF_SCOPE]
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def page_of(number: int, size: int, total: int) -> Page:
+    pages = max(1, -(-total // size))
+    return Page(min(max(number, 1), pages), size, total)
+
+
+def _in_shops(column: Any, shop_ids: Sequence[int] | None) -> ColumnElement[bool]:
+    return true() if shop_ids is None else column.in_(shop_ids)
+
+
+def bucket_counts(
+    conn: Connection, shop_ids: Sequence[int] | None, *, now: datetime, urgent_hours: float
+) -> dict[str, tuple[int, int]]:
+    """Per bucket: how many after-sales, and how many of them are urgent or overdue."""
+    shops_wanted = _in_shops(work.c.shop_id, shop_ids)
+    totals = conn.execute(select(work.c.bucket, func.count()).where(shops_wanted).group_by(work.c.bucket))
+    urgent = conn.execute(  # a range of the deadline index, not the whole table
+        select(work.c.bucket, func.count())
+        .where(and_(shops_wanted, work.c.due < now + timedelta(hours=urgent_hours)))
+        .group_by(work.c.bucket)
+    )
+    found = {bucket: int(n) for bucket, n in totals}
+    pressing = {bucket: int(n) for bucket, n in urgent}
+    return {b.value: (found.get(b.value, 0), pressing.get(b.value, 0)) for b in Bucket}
+
+
+def open_work(
+    conn: Connection, shop_ids: Sequence[int] | None, *, number: int, size: int, total: int, bucket: str | None = None
+) -> tuple[list[Any], Page]:
+    """One page of the open work, nearest deadline first (no deadline last). `total` comes from
+    bucket_counts, so the page reads only its own rows, in index order."""
+    where = and_(
+        _in_shops(work.c.shop_id, shop_ids), work.c.bucket == bucket if bucket else work.c.bucket.in_(OPEN_BUCKETS)
+    )
+    page = page_of(number, size, total)
+    rows = conn.execute(
+        select(work, shops.c.name.label("shop"))
+        .join(shops, shops.c.id == work.c.shop_id)
+        .where(where)
+        .order_by(work.c.due, work.c.aftersale_id)
+        .limit(size)
+        .offset(page.offset)
+    ).all()
+    return [_with_reasons(r) for r in rows], page
+
+
+def _with_reasons(row: Any) -> dict[str, Any]:
+    item = dict(row._mapping)
+    item["reasons"] = json.loads(item["reasons"])
+    item["couriers"] = [c for c in item["couriers"].split(",") if c]
+    return item
+
+
+def deadline_hours(
+    conn: Connection, shop_ids: Sequence[int] | None, *, now: datetime, hours: int = 24
+) -> list[tuple[str, int]]:
+    """Open work by hour of deadline for the next `hours` hours, after what is already overdue."""
+    start = now.replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(hours=hours)
+    slot = case((work.c.due < now, -1), else_=_hours_after(conn, work.c.due, start)).label("slot")
+    query = (
+        select(slot, func.count())
+        .where(and_(_in_shops(work.c.shop_id, shop_ids), work.c.bucket.in_(OPEN_BUCKETS), work.c.due < end))
+        .group_by(slot)
+    )
+    counts = {int(index): int(n) for index, n in conn.execute(query)}
+    labels = [("已超时", -1)] + [(f"{start + timedelta(hours=h):%H}点", h) for h in range(hours)]
+    return [(label, counts.get(index, 0)) for label, index in labels]
+
+
+def _hours_after(conn: Connection, column: Any, start: datetime) -> ColumnElement[int]:
+    """Whole hours from `start` to a stored time (the databases count time differently)."""
+    if conn.dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column - start) / 3600), Integer)
+    return cast((func.julianday(column) - func.julianday(UTCDateTime.sqlite_text(start))) * 24, Integer)
+
+
+def courier_counts(conn: Connection, shop_ids: Sequence[int] | None, bucket: str) -> list[tuple[str | None, int]]:
+    """Parcels per courier in a bucket (each parcel once), most first; unknown couriers last."""
+    query = (
+        select(work_parcels.c.courier, func.count(func.distinct(work_parcels.c.tracking_no)))
+        .where(and_(work_parcels.c.bucket == bucket, _in_shops(work_parcels.c.shop_id, shop_ids)))
+        .group_by(work_parcels.c.courier)
+    )
+    counts = [(courier, int(n)) for courier, n in conn.execute(query)]
+    return sorted(counts, key=lambda item: (item[0] is None, -item[1], item[0] or ""))
+
+
+@dataclass(frozen=True)
+class ListedParcel:
+    shop_id: int
+    tracking_no: str
+    candidates: tuple[str, ...]
+    deadline: datetime | None
+
+
+def courier_parcels(
+    conn: Connection,
+    shop_ids: Sequence[int] | None,
+    *,
+    bucket: str,
+    courier: str | None,
+    number: int,
+    size: int,
+    total: int,
+) -> tuple[list[ListedParcel], Page]:
+    """One page of a courier's list: each parcel once, the most urgent first. `total` comes
+    from courier_counts, so the page reads only its own rows."""
+    where = and_(
+        work_parcels.c.bucket == bucket,
+        _in_shops(work_parcels.c.shop_id, shop_ids),
+        work_parcels.c.courier.is_(None) if courier is None else work_parcels.c.courier == courier,
+    )
+    listed = (
+        select(
+            work_parcels.c.shop_id,
+            work_parcels.c.tracking_no,
+            func.min(work_parcels.c.candidates).label("candidates"),
+            func.min(work_parcels.c.deadline).label("deadline"),
+        )
+        .where(where)
+        .group_by(work_parcels.c.shop_id, work_parcels.c.tracking_no)
+        .subquery()
+    )
+    page = page_of(number, size, total)
+    rows = conn.execute(
+        select(listed)
+        .order_by(listed.c.deadline.is_(None), listed.c.deadline, listed.c.tracking_no)
+        .limit(size)
+        .offset(page.offset)
+    ).all()
+    parcels = [
+        ListedParcel(r.shop_id, r.tracking_no, tuple(c for c in r.candidates.split(",") if c), r.deadline) for r in rows
+    ]
+    return parcels, page
+
+
+def pending_remarks(
+    conn: Connection, shop_ids: Sequence[int] | None, *, number: int, size: int
+) -> tuple[list[dict[str, Any]], Page]:
+    """One page of the remarks nobody has written yet, nearest deadline first; the after-sales
+    of one order on the page share one remark."""
+    written = (
+        select(remarks.c.id)
+        .where(
+            and_(
+                remarks.c.shop_id == work.c.shop_id,
+                remarks.c.order_key == work.c.order_key,
+                remarks.c.status == work.c.remark_status,
+            )
+        )
+        .exists()
+    )
+    where = and_(_in_shops(work.c.shop_id, shop_ids), work.c.remark_status.is_not(None), ~written)
+    total = int(conn.execute(select(func.count()).select_from(work).where(where)).scalar_one())
+    page = page_of(number, size, total)
+    rows = conn.execute(
+        select(
+            work.c.shop_id,
+            work.c.order_key,
+            work.c.order_id,
+            work.c.remark_status,
+            work.c.bucket,
+            work.c.deadline,
+            work.c.couriers,
+            shops.c.name.label("shop"),
+        )
+        .join(shops, shops.c.id == work.c.shop_id)
+        .where(where)
+        .order_by(work.c.due, work.c.aftersale_id)
+        .limit(size)
+        .offset(page.offset)
+    ).all()
+    by_order: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for row in rows:
+        by_order.setdefault((row.shop_id, row.order_key, row.remark_status), dict(row._mapping))
+    return list(by_order.values()), page
+
+
+def work_row(conn: Connection, shop_id: int, aftersale_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(work).where(and_(work.c.shop_id == shop_id, work.c.aftersale_id == aftersale_id))).first()
+    return None if row is None else _with_reasons(row)

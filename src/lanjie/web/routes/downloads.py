@@ -1,0 +1,75 @@
+"""下载: the same workbook and text files `lanjie run` writes, for today's work in the ledger."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
+
+from lanjie.couriers import courier_name
+from lanjie.errors import NotFound
+from lanjie.ingest.clean import SHANGHAI
+from lanjie.model import Bucket
+from lanjie.outputs.folder import write_output_folder
+from lanjie.pipeline import analyse_ledger, bulk_work
+from lanjie.web import data
+from lanjie.web.context import Operator, WebDep, WorkDep, all_shops, render, selected_shops
+
+router = APIRouter()
+ZIP = "全部文件.zip"
+
+
+_LIST_PREFIX = {Bucket.INTERCEPT.value: "拦截", Bucket.CHASE.value: "催拦截", Bucket.VERIFY.value: "核实"}
+
+
+@router.get("/downloads")
+def downloads_page(request: Request, web: WorkDep, _who: Operator, shop: str | None = None) -> Response:
+    """The files `lanjie run` would write now (their names come from the decided work)."""
+    ids = selected_shops(web, shop)
+    names = [f"售后处理-{web.now().astimezone(SHANGHAI):%Y-%m-%d}.xlsx", "批量搜索.txt", "备注.txt", "decisions.json"]
+    with web.ledger.connect() as conn:
+        for bucket, prefix in _LIST_PREFIX.items():
+            names += [f"{prefix}-{courier_name(code)}.txt" for code, _ in data.courier_counts(conn, ids, bucket)]
+    return render(request, "downloads.html", shop=shop or "", shops=all_shops(web), zip_name=ZIP, names=names)
+
+
+@router.get("/downloads/files/{name}")
+def download(web: WebDep, who: Operator, name: str, shop: str | None = None) -> Response:
+    """Build the output folder for the current work, then hand out one file of it (or all, zipped)."""
+    settings = web.settings.model_copy(update={"operator": who})
+    shops = [shop] if shop and selected_shops(web, shop) != [-1] else []
+    folder = Path(tempfile.mkdtemp(prefix="lanjie-download-"))
+    with bulk_work():
+        analysis = analyse_ledger(web.ledger, settings=settings, now=web.now(), shops=shops)
+        files = write_output_folder(analysis, folder / "out")
+    cleanup = BackgroundTask(_remove, folder)
+    if name == ZIP:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                archive.write(path, path.name)
+        _remove(folder)
+        return Response(
+            buffer.getvalue(), media_type="application/zip", headers={"Content-Disposition": _attachment(ZIP)}
+        )
+    wanted = next((path for path in files if path.name == name), None)
+    if wanted is None:
+        _remove(folder)
+        raise NotFound("aftersale_not_found", what=name)
+    return FileResponse(wanted, filename=name, background=cleanup)
+
+
+def _attachment(name: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(name)}"
+
+
+def _remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,101 @@
+"""Pages that only read: the workbench, one after-sale, statistics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import and_, select
+
+from lanjie.errors import NotFound
+from lanjie.ledger.queries import history, stats
+from lanjie.ledger.schema import aftersale_parcels as links
+from lanjie.ledger.schema import aftersales, interceptions, parcels, shops
+from lanjie.model import BUCKET_LABELS, Bucket
+from lanjie.web import data
+from lanjie.web.context import Operator, WorkDep, all_shops, render, selected_shops
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+@router.get("/")
+def workbench(
+    request: Request, web: WorkDep, _who: Operator, shop: str | None = None, page: int = 1, bucket: str | None = None
+) -> Response:
+    ids = selected_shops(web, shop)
+    if bucket is not None and bucket not in data.OPEN_BUCKETS:
+        bucket = None
+    with web.ledger.connect() as conn:
+        counts = data.bucket_counts(conn, ids, now=web.now(), urgent_hours=web.settings.urgent_hours)
+        total = counts[bucket][0] if bucket else sum(counts[b][0] for b in data.OPEN_BUCKETS)
+        rows, paging = data.open_work(conn, ids, number=page, size=PAGE_SIZE, total=total, bucket=bucket)
+        hours = data.deadline_hours(conn, ids, now=web.now())
+        couriers = data.courier_counts(conn, ids, Bucket.INTERCEPT.value)
+    return render(
+        request,
+        "workbench.html",
+        counts=counts,
+        rows=rows,
+        page=paging,
+        hours=hours,
+        couriers=couriers,
+        shop=shop or "",
+        shops=all_shops(web),
+        bucket=bucket,
+        buckets=[b for b in Bucket if b is not Bucket.OUT_OF_SCOPE],
+        labels=BUCKET_LABELS,
+    )
+
+
+@router.get("/aftersales/{shop_id}/{aftersale_id}")
+def aftersale(request: Request, web: WorkDep, _who: Operator, shop_id: int, aftersale_id: str) -> Response:
+    with web.ledger.connect() as conn:
+        row = conn.execute(
+            select(aftersales, shops.c.name.label("shop"))
+            .join(shops, shops.c.id == aftersales.c.shop_id)
+            .where(and_(aftersales.c.shop_id == shop_id, aftersales.c.aftersale_id == aftersale_id))
+        ).first()
+        if row is None:
+            raise NotFound("aftersale_not_found", what=aftersale_id)
+        parcel_rows = conn.execute(
+            select(
+                parcels,
+                interceptions.c.requested_at,
+                interceptions.c.requested_by,
+                interceptions.c.outcome,
+                interceptions.c.last_chased_at,
+            )
+            .join(links, and_(links.c.shop_id == parcels.c.shop_id, links.c.tracking_no == parcels.c.tracking_no))
+            .outerjoin(
+                interceptions,
+                and_(
+                    interceptions.c.shop_id == parcels.c.shop_id, interceptions.c.tracking_no == parcels.c.tracking_no
+                ),
+            )
+            .where(and_(links.c.shop_id == shop_id, links.c.aftersale_id == aftersale_id))
+            .order_by(links.c.position)
+        ).all()
+        decided = data.work_row(conn, shop_id, aftersale_id)
+        found = history(conn, aftersale_id, [shop_id])
+    return render(request, "aftersale.html", item=row, parcels=parcel_rows, decided=decided, events=found.events)
+
+
+@router.get("/stats")
+def statistics(request: Request, web: WorkDep, _who: Operator, shop: str | None = None, days: int = 14) -> Response:
+    days = min(max(days, 1), 366)
+    ids = selected_shops(web, shop)
+    with web.ledger.connect() as conn:
+        result = stats(conn, shop_ids=ids, now=web.now(), days=days)
+    top = max([sum(counts.values()) for _, counts in result.days] or [1])
+    shown = [b for b in Bucket if any(counts.get(b.value) for _, counts in result.days)]
+    return render(
+        request,
+        "stats.html",
+        result=result,
+        days=days,
+        shop=shop or "",
+        shops=all_shops(web),
+        top=top,
+        shown=shown,
+        labels=BUCKET_LABELS,
+    )

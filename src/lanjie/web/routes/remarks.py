@@ -1,0 +1,60 @@
+"""备注: the remark and flag to write on each order, and 已备注."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from lanjie.couriers import courier_name
+from lanjie.errors import BadInput
+from lanjie.ledger.actions import RemarkRef, record_remarks
+from lanjie.model import Bucket
+from lanjie.outputs.remarks import remark_date
+from lanjie.web import data
+from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render, selected_shops
+
+router = APIRouter()
+PAGE_SIZE = 100
+
+
+def _texts(rows: list[dict[str, Any]], web: WorkDep, who: str) -> list[dict[str, Any]]:
+    settings, date = web.settings, remark_date(web.now())
+    for row in rows:
+        couriers = "/".join(courier_name(c) for c in row["couriers"].split(",") if c)
+        text = settings.remark_template.format(date=date, status=row["remark_status"], courier=couriers, operator=who)
+        row["text"] = " ".join(text.split())
+        row["flag"] = settings.flags[Bucket(row["bucket"]).value]
+        row["item"] = {key: row[key] for key in ("shop_id", "order_key", "remark_status", "flag", "text")}
+    return rows
+
+
+@router.get("/remarks")
+def remarks_page(request: Request, web: WorkDep, who: Operator, shop: str | None = None, page: int = 1) -> Response:
+    ids = selected_shops(web, shop)
+    with web.ledger.connect() as conn:
+        rows, paging = data.pending_remarks(conn, ids, number=page, size=PAGE_SIZE)
+    return render(
+        request, "remarks.html", rows=_texts(rows, web, who), page=paging, shop=shop or "", shops=all_shops(web)
+    )
+
+
+@router.post("/remarks/done", dependencies=[Csrf])
+def remarks_done(request: Request, web: WebDep, who: Operator, item: Annotated[list[str], Form()]) -> Response:
+    """已备注: each item is the remark as the page showed it (JSON)."""
+    refs = []
+    for value in item:
+        try:
+            fields = json.loads(value)
+            shop_id, order_key = int(fields["shop_id"]), str(fields["order_key"])
+            status, flag, text = str(fields["remark_status"]), str(fields["flag"]), str(fields["text"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise BadInput("nothing_selected") from error
+        order_id = None if order_key.startswith("售后单 ") else order_key
+        refs.append(RemarkRef(shop_id, order_key, status, text, flag, order_id))
+    if not refs:
+        raise BadInput("nothing_selected")
+    count = record_remarks(web.ledger, refs, operator=who, now=web.now())
+    return render(request, "_remarked.html", count=count, total=len(refs), who=who)

@@ -1,0 +1,96 @@
+"""The decided work kept for the web pages stays equal to deciding everything again."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from exports import aftersale, write_xlsx
+from lanjie.config import load_settings
+from lanjie.ingest.clean import SHANGHAI
+from lanjie.ledger.actions import ParcelRef, record_sent
+from lanjie.ledger.schema import shops, work, work_parcels
+from lanjie.ledger.workview import Refreshed, refresh_work
+from lanjie.pipeline import analyse_ledger, import_and_analyse
+
+DAY1 = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
+NUMBERS = ["73610555582881", "73610555582882", "YT8962646785389"]
+
+
+def load(ledger: Engine, folder: Path, when: datetime, rows: list[dict[str, object]]) -> None:
+    path = write_xlsx(folder / f"售后单导出-{when:%Y-%m-%d-%H-%M-%S}.xlsx", rows)
+    import_and_analyse([path], settings=load_settings(partners="zhongtong"), now=when, ledger=ledger)
+
+
+def kept(ledger: Engine) -> dict[str, str]:
+    with ledger.connect() as conn:
+        return {r.aftersale_id: r.bucket for r in conn.execute(select(work.c.aftersale_id, work.c.bucket))}
+
+
+def decided_now(ledger: Engine, now: datetime) -> dict[str, str]:
+    analysis = analyse_ledger(ledger, settings=load_settings(), now=now)
+    return {d.aftersale.aftersale_id: d.bucket.value for d in analysis.decisions}
+
+
+def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_path: Path) -> None:
+    settings = load_settings()
+    rows = [aftersale(售后单号=f"A{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)]
+    rows.append(aftersale(售后单号="A9", 售后类型="退货退款"))
+    load(ledger, tmp_path, DAY1, rows)
+    assert refresh_work(ledger, settings=settings, now=DAY1).shops_rebuilt == 1
+    assert (
+        kept(ledger)
+        == decided_now(ledger, DAY1)
+        == {"A0": "intercept", "A1": "intercept", "A2": "intercept", "A9": "out_of_scope"}
+    )
+    assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed()  # nothing changed: nothing written
+
+    with ledger.connect() as conn:
+        shop_id = conn.execute(select(shops.c.id)).scalar_one()
+    record_sent(ledger, [ParcelRef(shop_id, NUMBERS[0], "zhongtong")], operator="小王", now=DAY1)
+    assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed(0, 1)
+    assert kept(ledger)["A0"] == "intercepting" == decided_now(ledger, DAY1)["A0"]
+    with ledger.connect() as conn:
+        recheck = conn.execute(select(work.c.recheck_at).where(work.c.aftersale_id == "A0")).scalar_one()
+        reasons = json.loads(conn.execute(select(work.c.reasons).where(work.c.aftersale_id == "A0")).scalar_one())
+    assert recheck == DAY1 + timedelta(hours=48)
+    assert not any("小时" in r and "只剩" in r for r in reasons)  # nothing that goes stale with the clock
+
+    later = DAY1 + timedelta(hours=49)
+    assert refresh_work(ledger, settings=settings, now=later) == Refreshed(0, 1)  # the chase fell due
+    assert kept(ledger) == decided_now(ledger, later)
+    assert kept(ledger)["A0"] == "chase"
+
+    day2 = [
+        aftersale(售后单号="A0", 发货物流单号=NUMBERS[0], 发货物流状态="快递退回中"),
+        aftersale(售后单号="B1", 发货物流单号="SF1385628716739"),
+    ]
+    load(ledger, tmp_path, DAY1 + timedelta(days=2), day2)
+    refreshed = refresh_work(ledger, settings=settings, now=later)
+    assert refreshed.shops_rebuilt == 1
+    assert kept(ledger) == decided_now(ledger, later) == {"A0": "returning", "B1": "intercept"}
+
+
+def test_parcels_are_kept_once_per_list_with_their_courier(ledger: Engine, tmp_path: Path) -> None:
+    rows = [
+        aftersale(售后单号="A1", 发货物流单号=f"{NUMBERS[0]},{NUMBERS[2]}"),
+        aftersale(售后单号="A2", 发货物流单号="431234567890123"),
+    ]
+    load(ledger, tmp_path, DAY1, rows)
+    refresh_work(ledger, settings=load_settings(), now=DAY1)
+    with ledger.connect() as conn:
+        parcels = {(r.tracking_no, r.courier, r.candidates) for r in conn.execute(select(work_parcels))}
+    assert parcels == {
+        (NUMBERS[0], "zhongtong", "zhongtong"),
+        (NUMBERS[2], "yuantong", "yuantong"),
+        ("431234567890123", None, "yunda,shentong"),
+    }
+
+
+def test_a_different_chase_window_decides_everything_again(ledger: Engine, tmp_path: Path) -> None:
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号="A1")])
+    refresh_work(ledger, settings=load_settings(), now=DAY1)
+    assert refresh_work(ledger, settings=load_settings(chase_hours=24), now=DAY1).shops_rebuilt == 1
