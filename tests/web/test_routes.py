@@ -203,3 +203,15 @@ def test_next_never_leaves_the_site(ledger: Engine, clock: Clock) -> None:
         for target in ("//evil.example/x", "https://evil.example", "/\\\\evil"):
             response = web.post("/operator", {"name": "小王", "next": target})
             assert response.headers["location"] == "/"
+
+
+def test_urgent_and_overdue_rows_are_marked_by_the_server(browser: Browser, tmp_path: Path) -> None:
+    rows = [
+        aftersale(售后单号="LATE", 自动处理截止时间="2026-11-26 08:00:00"),
+        aftersale(售后单号="SOON", 自动处理截止时间="2026-11-26 12:00:00"),
+        aftersale(售后单号="CALM", 自动处理截止时间="2026-11-28 12:00:00"),
+    ]
+    upload(browser, write_xlsx(tmp_path / "售后单导出-2026-11-26-09-30-00.xlsx", rows))
+    page = text_of(browser.get("/"))
+    found = re.findall(r'<tr class="bucket-intercept ?([a-z]*)".*?/aftersales/1/(\w+)"', page, re.S)
+    assert {name: mark for mark, name in found} == {"LATE": "overdue", "SOON": "urgent", "CALM": ""}
