@@ -166,6 +166,26 @@ def settings_from(config: Path | None, lang: Lang, **options: object) -> Setting
     return load_settings(config, lang=lang, **options)
 
 
+SETTING_OPTIONS = frozenset(
+    {
+        "partners",
+        "urgent_hours",
+        "chase_hours",
+        "chunk_size",
+        "intercept_template",
+        "verify_template",
+        "remark_template",
+        "operator",
+        "shop",
+    }
+)
+
+
+def settings_for(config: Path | None, lang: Lang, options: dict[str, Any]) -> Settings:
+    """Settings from a command's options: those of its parameters named like a setting."""
+    return settings_from(config, lang, **{name: options[name] for name in SETTING_OPTIONS & options.keys()})
+
+
 def open_ledger_for(db: str | None, settings: Settings) -> Engine:
     from lanjie.ledger.database import open_ledger
 

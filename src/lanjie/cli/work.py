@@ -35,7 +35,7 @@ from lanjie.cli.common import (
     friendly_errors,
     open_ledger_for,
     parse_now,
-    settings_from,
+    settings_for,
 )
 from lanjie.i18n import Lang, t
 from lanjie.ingest.clean import SHANGHAI
@@ -43,7 +43,13 @@ from lanjie.ingest.prefetch import Prefetch
 from lanjie.ledger.events import EVENT_LABELS, EventKind
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy import Engine
+
+    from lanjie.config import Settings
     from lanjie.ledger.importer import ImportReport
+    from lanjie.pipeline import Analysis
 
 
 def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
@@ -84,6 +90,22 @@ def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
         )
 
 
+def _import(
+    reading: Prefetch, settings: Settings, now: datetime, ledger: Engine, encoding: str | None, activity: Activity
+) -> Analysis:
+    from lanjie.pipeline import import_and_analyse
+
+    return import_and_analyse(
+        reading,
+        settings=settings,
+        now=now,
+        ledger=ledger,
+        encoding=encoding,
+        progress=activity.progress,
+        on_file=lambda path: activity.stage(f"{t('reading', activity.lang)} {path.name}…"),
+    )
+
+
 @app.command(cls=Command)
 def run(
     files: Files,
@@ -115,33 +137,13 @@ def run(
         reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
         from lanjie.outputs.folder import default_out_dir, write_output_folder
         from lanjie.outputs.summary import print_summary
-        from lanjie.pipeline import bulk_work, import_and_analyse
+        from lanjie.pipeline import bulk_work
 
-        settings = settings_from(
-            config,
-            chosen,
-            partners=partners,
-            urgent_hours=urgent_hours,
-            chase_hours=chase_hours,
-            chunk_size=chunk_size,
-            intercept_template=intercept_template,
-            verify_template=verify_template,
-            remark_template=remark_template,
-            operator=operator,
-            shop=shop,
-        )
+        settings = settings_for(config, chosen, locals())
         moment = parse_now(now)
         ledger = open_ledger_for(db, settings)
         with Activity(chosen) as activity:
-            analysis = import_and_analyse(
-                reading,
-                settings=settings,
-                now=moment,
-                ledger=ledger,
-                encoding=encoding,
-                on_file=lambda p: activity.stage(f"{t('reading', chosen)} {p.name}…"),
-                progress=activity.progress,
-            )
+            analysis = _import(reading, settings, moment, ledger, encoding, activity)
             activity.stage(t("writing", chosen))
             target = out or default_out_dir(moment)
             with bulk_work():
@@ -184,18 +186,7 @@ def triage(
         from lanjie.outputs import jsonout
         from lanjie.pipeline import analyse, bulk_work
 
-        settings = settings_from(
-            config,
-            chosen,
-            partners=partners,
-            urgent_hours=urgent_hours,
-            chase_hours=chase_hours,
-            chunk_size=chunk_size,
-            intercept_template=intercept_template,
-            verify_template=verify_template,
-            remark_template=remark_template,
-            shop=shop,
-        )
+        settings = settings_for(config, chosen, locals())
         moment = parse_now(now)
         ledger = open_ledger_for(db, settings)
         with Activity(chosen):
@@ -231,9 +222,8 @@ def import_(
     with friendly_errors(chosen):
         reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
         from lanjie.ledger.importer import ImportReport, imported_before
-        from lanjie.pipeline import import_and_analyse
 
-        settings = settings_from(config, chosen, partners=partners, operator=operator, shop=shop)
+        settings = settings_for(config, chosen, locals())
         moment = parse_now(now)
         ledger = open_ledger_for(db, settings)
         earlier = imported_before(ledger, files)
@@ -241,14 +231,6 @@ def import_(
             print_import(ImportReport(already_imported=earlier), console(), chosen)
             return
         with Activity(chosen) as activity:
-            analysis = import_and_analyse(
-                reading,
-                settings=settings,
-                now=moment,
-                ledger=ledger,
-                encoding=encoding,
-                on_file=lambda p: activity.stage(f"{t('reading', chosen)} {p.name}…"),
-                progress=activity.progress,
-            )
+            analysis = _import(reading, settings, moment, ledger, encoding, activity)
         assert analysis.import_report is not None
         print_import(analysis.import_report, console(), chosen)

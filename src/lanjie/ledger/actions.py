@@ -98,24 +98,28 @@ def record_sent(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now
                 )
                 for p in others
             ]
-        insert_rows(
-            conn,
-            events,
-            [
-                event_row(
-                    EventKind.INTERCEPT_REQUESTED,
-                    at=now,
-                    operator=operator,
-                    shop_id=p.shop_id,
-                    tracking_no=p.tracking_no,
-                    aftersale_id=p.aftersale_id,
-                    order_id=p.order_id,
-                    after=p.courier,
-                )
-                for p in report.recorded
-            ],
-        )
+        _log_parcels(conn, EventKind.INTERCEPT_REQUESTED, report.recorded, operator=operator, now=now)
     return report
+
+
+def _log_parcels(conn: Connection, kind: EventKind, refs: Sequence[ParcelRef], *, operator: str, now: datetime) -> None:
+    insert_rows(
+        conn,
+        events,
+        [
+            event_row(
+                kind,
+                at=now,
+                operator=operator,
+                shop_id=p.shop_id,
+                tracking_no=p.tracking_no,
+                aftersale_id=p.aftersale_id,
+                order_id=p.order_id,
+                after=p.courier,
+            )
+            for p in refs
+        ],
+    )
 
 
 def _with_couriers(conn: Connection, refs: list[ParcelRef]) -> list[ParcelRef]:
@@ -145,22 +149,7 @@ def record_chased(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, n
             .values(last_chased_at=now, chase_count=interceptions.c.chase_count + 1),
             [{"k_shop": p.shop_id, "k_no": p.tracking_no} for p in unique],
         )
-        insert_rows(
-            conn,
-            events,
-            [
-                event_row(
-                    EventKind.INTERCEPT_CHASED,
-                    at=now,
-                    operator=operator,
-                    shop_id=p.shop_id,
-                    tracking_no=p.tracking_no,
-                    aftersale_id=p.aftersale_id,
-                    order_id=p.order_id,
-                )
-                for p in unique
-            ],
-        )
+        _log_parcels(conn, EventKind.INTERCEPT_CHASED, unique, operator=operator, now=now)
     return len(unique)
 
 
