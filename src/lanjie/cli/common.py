@@ -203,6 +203,9 @@ def finish_now() -> NoReturn:
     os._exit(0)
 
 
+LOGGED_PROGRESS_FROM = 10_000  # rows: below this a log gets no progress lines, it is over in a moment
+
+
 class Activity:
     """What a long command is doing: a spinner in a terminal, a line per step in a log."""
 
@@ -231,6 +234,6 @@ class Activity:
         text = t("writing_ledger", self.lang, percent=percent, done=done, total=total)
         if self.status is not None:
             self.status.update(text)
-        elif percent // 10 > self.reported:
+        elif total >= LOGGED_PROGRESS_FROM and percent // 10 > self.reported:
             self.reported = percent // 10
             self.console.print(text)
