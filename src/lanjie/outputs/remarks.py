@@ -37,15 +37,20 @@ def remark_date(now: datetime) -> str:
     return now.astimezone(SHANGHAI).strftime("%m-%d")
 
 
+def format_remark(template: str, *, date: str, status: str, couriers: Iterable[str], operator: str = "") -> str:
+    """The remark text from its template; the couriers are codes, each named once."""
+    names = "/".join(courier_name(code) for code in dict.fromkeys(couriers))
+    return " ".join(template.format(date=date, status=status, courier=names, operator=operator).split())
+
+
 def remark_text(decision: Decision, *, template: str, now: datetime, operator: str = "") -> str:
-    couriers = dict.fromkeys(p.courier for p in decision.aftersale.parcels if p.courier)
-    text = template.format(
+    return format_remark(
+        template,
         date=remark_date(now),
         status=STATUS_WORDS[decision.bucket],
-        courier="/".join(courier_name(c) for c in couriers),
+        couriers=[p.courier for p in decision.aftersale.parcels if p.courier],
         operator=operator,
     )
-    return " ".join(text.split())
 
 
 def build_remarks(

@@ -49,8 +49,6 @@ class _Styles:
         self.title = book.add_format({**base, "bold": True, "font_size": 14})
         self.text = book.add_format({**base, "num_format": "@"})
         self.wrap = book.add_format({**base, "text_wrap": True})
-        self.money = book.add_format({**base, "num_format": "0.00"})
-        self.hours = book.add_format({**base, "num_format": "0.0"})
         self.time = book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"})
         urgent = {"bg_color": "#FFE699"}
         overdue = {"bg_color": "#F8CBAD", "bold": True}

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from lanjie.couriers import courier_name
 from lanjie.errors import BadInput
 from lanjie.ledger.actions import RemarkRef, record_remarks
 from lanjie.model import Bucket
-from lanjie.outputs.remarks import remark_date
+from lanjie.outputs.remarks import format_remark, remark_date
 from lanjie.web import data
 from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render, selected_shops
 
@@ -23,9 +22,13 @@ PAGE_SIZE = 100
 def _texts(rows: list[dict[str, Any]], web: WorkDep, who: str) -> list[dict[str, Any]]:
     settings, date = web.settings, remark_date(web.now())
     for row in rows:
-        couriers = "/".join(courier_name(c) for c in row["couriers"].split(",") if c)
-        text = settings.remark_template.format(date=date, status=row["remark_status"], courier=couriers, operator=who)
-        row["text"] = " ".join(text.split())
+        row["text"] = format_remark(
+            settings.remark_template,
+            date=date,
+            status=row["remark_status"],
+            couriers=[c for c in row["couriers"].split(",") if c],
+            operator=who,
+        )
         row["flag"] = settings.flags[Bucket(row["bucket"]).value]
         row["item"] = {key: row[key] for key in ("shop_id", "order_key", "remark_status", "flag", "text")}
     return rows
