@@ -51,7 +51,8 @@ def aftersale(**overrides: object) -> dict[str, object]:
             raise KeyError(f"not an export header: {key}")
         row[header] = value
     if "售后单号" in overrides and "订单号" not in overrides:
-        row["订单号"] = f"O-{str(row['售后单号']).strip()}"  # the same after-sale keeps the same order
+        digits = "".join(c for c in str(row["售后单号"]) if c.isascii() and c.isdigit())
+        row["订单号"] = f"69{digits[-17:]:0>17}"  # the same after-sale keeps the same order
     return row
 
 

@@ -76,6 +76,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "给出的文件都是订单导出，没有售后单导出。请同时给出「售后单导出」文件。",
         "All files are order exports; give the after-sales export too.",
     ),
+    "file_header_only": (
+        "{path} 只有表头，没有任何售后单。请确认导出时的筛选条件（如售后状态、时间范围）选中了要处理的售后单，再重新导出。",
+        "{path} has a header row but no after-sales. Check the export's filters (status, time range) and export again.",
+    ),
+    "conflicting_columns": (
+        "{path} 有两列都像是同一个字段，而第 {row} 行两列的内容不一样：{first} 是「{a}」，{second} 是「{b}」。lanjie 无法判断该用哪一列，请删掉或改名其中不对的一列后再试。",
+        "{path} has two columns for the same field that disagree on row {row}: {first} holds '{a}', {second} holds '{b}'. Delete or rename the wrong column and try again.",
+    ),
+    "same_file_twice": (
+        "{path} 和 {first} 是同一个文件，只读了一次。",
+        "{path} is the same file as {first}; it was read once.",
+    ),
+    "file_unreadable": (
+        "无法读取 {path}：{detail}。请检查文件是否被别的程序占用、是否有读取权限。",
+        "Cannot read {path}: {detail}. Is it open in another program, or not readable by you?",
+    ),
+    # --- command-line usage (Click's own messages, in the user's language)
+    "usage_missing": (
+        "缺少{what}。运行 lanjie {command}--help 查看用法。",
+        "Missing {what}. Run lanjie {command}--help for usage.",
+    ),
+    "usage_bad_value": (
+        "{what} 的值不对：{detail}。运行 lanjie {command}--help 查看用法。",
+        "Invalid value for {what}: {detail}. Run lanjie {command}--help for usage.",
+    ),
+    "usage_no_option": (
+        "没有这个选项：{option}{hint}。运行 lanjie {command}--help 查看可用的选项。",
+        "No such option: {option}{hint}. Run lanjie {command}--help for the options.",
+    ),
+    "usage_needs_value": (
+        "选项 {option} 后面要跟一个值。运行 lanjie {command}--help 查看用法。",
+        "Option {option} needs a value. Run lanjie {command}--help for usage.",
+    ),
+    "usage_did_you_mean": ("（是不是想用 {options}？）", " (did you mean {options}?)"),
+    "usage_other": (
+        "命令写得不对：{detail}。运行 lanjie {command}--help 查看用法。",
+        "Usage error: {detail}. Run lanjie {command}--help for usage.",
+    ),
+    "usage_no_command": (
+        "没有这个命令：{name}。运行 lanjie --help 查看所有命令。",
+        "No such command: {name}. Run lanjie --help for the commands.",
+    ),
     # --- options
     "unknown_partners": ("不认识的快递：{names}。可用的有：{known}。", "Unknown courier: {names}. Known: {known}."),
     "bad_now": (

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.status import Status
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from lanjie.cli.usage import is_usage_error, refuse
 from lanjie.errors import BadInput, LanjieError
 from lanjie.i18n import Lang, t
 from lanjie.ingest.clean import SHANGHAI
@@ -46,6 +47,14 @@ class Command(TyperCommand):
     def get_help_option(self, ctx: Any) -> TyperOption | None:
         return _chinese_help(super().get_help_option(ctx))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as error:
+            if is_usage_error(error):
+                raise refuse(error) from None
+            raise
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _chinese_titles()
         super().format_help(ctx, formatter)
@@ -54,6 +63,22 @@ class Command(TyperCommand):
 class Group(TyperGroup):
     def get_help_option(self, ctx: Any) -> TyperOption | None:
         return _chinese_help(super().get_help_option(ctx))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as error:
+            if is_usage_error(error):
+                raise refuse(error) from None
+            raise
+
+    def resolve_command(self, ctx: Any, args: Any) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as error:
+            if is_usage_error(error):
+                raise refuse(error) from None
+            raise
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _chinese_titles()

@@ -36,7 +36,8 @@ from lanjie.cli.common import (
 from lanjie.couriers import courier_name, known_couriers, parse_partners
 from lanjie.errors import BadInput
 from lanjie.i18n import t
-from lanjie.ingest.clean import SHANGHAI, split_tracking
+from lanjie.ingest.clean import SHANGHAI
+from lanjie.ingest.identifiers import split_tracking
 from lanjie.model import BUCKET_LABELS, Bucket
 
 if TYPE_CHECKING:

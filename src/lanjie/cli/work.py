@@ -192,6 +192,9 @@ def triage(
         with Activity(chosen):
             analysis = analyse(reading, settings=settings, now=moment, ledger=ledger, encoding=encoding)
         if json_output:
+            from lanjie.outputs.summary import print_file_notes
+
+            print_file_notes(analysis.batch, console(stderr=True), chosen)
             with bulk_work():
                 output = jsonout.dumps(jsonout.decisions_document(analysis.decisions, analysis.batch, now=moment))
             sys.stdout.buffer.write(output + b"\n")
@@ -233,4 +236,7 @@ def import_(
         with Activity(chosen) as activity:
             analysis = _import(reading, settings, moment, ledger, encoding, activity)
         assert analysis.import_report is not None
+        from lanjie.outputs.summary import print_file_notes
+
+        print_file_notes(analysis.batch, console(), chosen)
         print_import(analysis.import_report, console(), chosen)

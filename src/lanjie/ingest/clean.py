@@ -1,8 +1,8 @@
-"""Turn raw cells into exact values: IDs, tracking numbers, money, times.
+"""Turn raw cells into values: money, times, display text (IDs and numbers: identifiers.py).
 
 Every function here takes any cell value (str, float, int, datetime, None …) and never
 raises: what cannot be read comes back as None together with a message in Chinese saying
-what is wrong and how to fix it. Nothing is guessed: a number that lost digits is refused.
+what is wrong and how to fix it.
 """
 
 from __future__ import annotations
@@ -18,23 +18,9 @@ from decimal import Decimal, InvalidOperation
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 Cell = object
-Cleaned = tuple[str | None, str | None]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?E[+-]?\d+")
-_FLOAT_TEXT = re.compile(r"(\d+)\.0+")
-_TRACKING = re.compile(r"[A-Z0-9][A-Z0-9-]{3,39}")
-_SEPARATORS = re.compile(r"[,;、/|\s]+")
-_QUOTED = re.compile(r'=?"([^"]*)"')  # ="…" or "…" around one of several numbers
-_PLACEHOLDERS = frozenset({"-", "--", "---", "—", "——", "无", "暂无", "空", "NULL", "NONE", "NAN", "0"})
-_SUSPICIOUS_ZEROS = 5
-_MAX_EXACT_DIGITS = 15
 
-MSG_SCIENTIFIC = "单号被 Excel 改成了科学计数法，请从抖店重新导出，不要用 Excel 打开后保存"
-MSG_TOO_LONG_FLOAT = "单号超过 15 位，被 Excel 当成数字后丢了末尾的数字，请从抖店重新导出，不要用 Excel 打开后保存"
-MSG_ZEROS = "单号末尾是一串 0，像是被 Excel 改成科学计数法后丢了数字，请核对原单号"
-MSG_NOT_INTEGER = "单号是带小数的数字，不是有效单号，请核对"
-MSG_BAD_TRACKING = "单号里有不该出现的字符，只能是字母和数字，请核对"
 MSG_BAD_MONEY = "金额看不懂，应为数字，如 89.50"
 
 
@@ -53,100 +39,15 @@ def plain_text(value: Cell) -> str:
     return str(value).strip()
 
 
+def raw_text(value: Cell) -> str:
+    """A cell as the reader gave it, for problem reports: floats keep their `.0`."""
+    return repr(value) if isinstance(value, float) else plain_text(value)
+
+
 def _normalise(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return text.strip()
-
-
-def unprotect(text: str) -> str:
-    """Undo what exports do to keep Excel away from IDs: tab, leading ', ="…", quotes."""
-    text = _normalise(text)
-    if not text or text[0] not in "'=\"":
-        return text
-    while True:
-        before = text
-        if text.startswith("'"):
-            text = text[1:].strip()
-        if text.startswith('="') and text.endswith('"') and len(text) >= 3:
-            text = text[2:-1].strip()
-        elif len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-            text = text[1:-1].strip()
-        if text == before:
-            return text
-
-
-def _digits_from_float(value: float) -> Cleaned:
-    if not math.isfinite(value) or not value.is_integer() or value < 0:
-        return None, MSG_NOT_INTEGER
-    digits = str(int(value))
-    if len(digits) > _MAX_EXACT_DIGITS:
-        return None, MSG_TOO_LONG_FLOAT
-    if len(digits) - len(digits.rstrip("0")) >= _SUSPICIOUS_ZEROS:
-        return None, MSG_ZEROS
-    return digits, None
-
-
-def _clean_token(token: str) -> Cleaned:
-    """One ID/number already split from its cell: exact, upper-case, or refused."""
-    token = token.upper()
-    if _SCIENTIFIC.fullmatch(token):
-        return None, MSG_SCIENTIFIC
-    float_text = _FLOAT_TEXT.fullmatch(token)
-    if float_text:
-        return _digits_from_float(float(float_text.group(1)))
-    return token, None
-
-
-def clean_id(value: Cell) -> Cleaned:
-    """An ID (售后单号, 订单号 …) as the exact string, or None and why."""
-    if type(value) is str:
-        text = value.strip()
-        if text.isascii() and text.isalnum():  # nearly every real ID, its tab stripped
-            return text.upper(), None
-    if value is None or isinstance(value, bool):
-        return None, None
-    if isinstance(value, int):
-        return (str(value), None) if len(str(value)) <= _MAX_EXACT_DIGITS else (None, MSG_TOO_LONG_FLOAT)
-    if isinstance(value, float):
-        return _digits_from_float(value)
-    text = unprotect(str(value))
-    if not text:
-        return None, None
-    if text.isascii() and text.isalnum():
-        return text.upper(), None
-    return _clean_token(text)
-
-
-def split_tracking(value: Cell) -> tuple[list[str], list[str]]:
-    """All tracking numbers in one cell (split shipments), and what was wrong."""
-    if value is None or isinstance(value, bool):
-        return [], []
-    if isinstance(value, (int, float)):
-        number, problem = clean_id(value)
-        return ([number] if number else []), ([problem] if problem else [])
-    text = _normalise(str(value))
-    single = text if text.isascii() and text.isalnum() else unprotect(text)
-    if single.isascii() and single.isalnum():  # the usual case: one plain number
-        token = single.upper()
-        if token in _PLACEHOLDERS:
-            return [], []
-        # Letters and digits only: _TRACKING reduces to its length limits.
-        return ([token], []) if 4 <= len(token) <= 40 else ([], [MSG_BAD_TRACKING])
-    numbers: list[str] = []
-    problems: list[str] = []
-    for piece in _SEPARATORS.split(_QUOTED.sub(r"\1", text)):
-        token = unprotect(piece).upper()
-        if not token or token in _PLACEHOLDERS:
-            continue
-        number, problem = _clean_token(token)
-        if problem:
-            problems.append(problem)
-        elif number is not None and not _TRACKING.fullmatch(number):
-            problems.append(MSG_BAD_TRACKING)
-        elif number is not None and number not in numbers:
-            numbers.append(number)
-    return numbers, problems
 
 
 _NO_AMOUNT = frozenset({"", "-", "--", "—"})

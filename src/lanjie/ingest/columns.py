@@ -10,10 +10,15 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from lanjie.errors import BadInput
 from lanjie.ingest.clean import plain_text
+from lanjie.ingest.identifiers import unprotect
+
+Row = tuple[int, Sequence[object]]
 
 
 class ExportKind(enum.Enum):
@@ -105,6 +110,8 @@ ORDER_FIELDS: tuple[Field, ...] = (
 )
 
 REQUIRED: tuple[str, ...] = ("aftersale_id", "aftersale_type", "tracking_no")
+_NUMBER_KEYS = frozenset({"aftersale_id", "order_id", "sub_order_id", "tracking_no", "return_tracking_no"})
+_TIME_KEYS = frozenset({"deadline", "applied_at", "agreed_at", "closed_at", "finished_at"})
 HEADER_SCAN_ROWS = 30
 
 _UNIT = re.compile(r"\((?:元|RMB|¥)\)$")
@@ -118,9 +125,9 @@ def header_key(text: str) -> str:
 
 def _lookup(fields: Sequence[Field]) -> dict[str, str]:
     table: dict[str, str] = {}
-    for field in fields:
-        for name in (field.header, *field.aliases):
-            table.setdefault(header_key(name), field.key)
+    for spec in fields:
+        for name in (spec.header, *spec.aliases):
+            table.setdefault(header_key(name), spec.key)
     return table
 
 
@@ -141,19 +148,21 @@ class Header:
     row_index: int  # index into the rows that were scanned
     row_number: int  # as Excel shows it
     headers: tuple[str, ...]
-    columns: dict[str, int]
+    columns: dict[str, int]  # field key → its column (the first, when several map to it)
+    alternatives: dict[str, tuple[int, ...]] = field(default_factory=dict)  # fields with several columns
 
     def missing_required(self) -> list[str]:
         return [HEADER_OF[key] for key in REQUIRED if key not in self.columns]
 
 
-def _map(headers: Sequence[str], lookup: dict[str, str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
+def _map(headers: Sequence[str], lookup: dict[str, str]) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+    found: dict[str, list[int]] = {}
     for index, text in enumerate(headers):
         key = lookup.get(header_key(text))
-        if key is not None and key not in columns:
-            columns[key] = index
-    return columns
+        if key is not None:
+            found.setdefault(key, []).append(index)
+    columns = {key: indexes[0] for key, indexes in found.items()}
+    return columns, {key: tuple(indexes) for key, indexes in found.items() if len(indexes) > 1}
 
 
 def find_header(rows: Sequence[tuple[int, Sequence[object]]]) -> Header | None:
@@ -163,16 +172,75 @@ def find_header(rows: Sequence[tuple[int, Sequence[object]]]) -> Header | None:
     for index, (row_number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
         headers = tuple(plain_text(cell) for cell in cells)
         keys = {header_key(h) for h in headers}
-        aftersale_columns = _map(headers, _AFTERSALE_LOOKUP)
+        aftersale_columns, aftersale_alternatives = _map(headers, _AFTERSALE_LOOKUP)
         is_orders = not (_AFTERSALE_MARKERS & aftersale_columns.keys()) and len(keys & _ORDER_MARKERS) >= 2
         if is_orders:
-            kind, columns = ExportKind.ORDERS, _map(headers, _ORDER_LOOKUP)
+            kind, (columns, alternatives) = ExportKind.ORDERS, _map(headers, _ORDER_LOOKUP)
         else:
-            kind, columns = ExportKind.AFTERSALES, aftersale_columns
+            kind, columns, alternatives = ExportKind.AFTERSALES, aftersale_columns, aftersale_alternatives
         if len(columns) > best_score:
             best_score = len(columns)
-            best = Header(kind, index, row_number, headers, columns)
+            best = Header(kind, index, row_number, headers, columns, alternatives)
     return best
+
+
+def _fits(key: str, value: object) -> bool:
+    """Whether a cell can hold this field at all: a date is no number, a number no date."""
+    if key in _NUMBER_KEYS:
+        return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    if key in _TIME_KEYS:
+        return not isinstance(value, bool)
+    return True
+
+
+def _comparable(value: object) -> str:
+    return " ".join(unprotect(plain_text(value)).split())
+
+
+def coalesced_rows(rows: Iterable[Row], header: Header, path: Path) -> Iterator[Row]:
+    """Rows where each field with several columns reads from the one that holds data.
+
+    Columns that map to the same field (发货物流单号 twice, 运单号 beside 发货物流单号) are
+    read together: per row, the column whose cell holds a value of the field's type wins.
+    Two columns with different values in one row cannot be settled by lanjie: the file is
+    refused, naming both columns and the row."""
+    if not header.alternatives:
+        yield from rows
+        return
+    fields = [(key, header.columns[key], indexes) for key, indexes in header.alternatives.items()]
+    for row_number, cells in rows:
+        row = cells if isinstance(cells, list) else list(cells)
+        for key, first, indexes in fields:
+            chosen: int | None = None
+            for index in indexes:
+                value = row[index] if index < len(row) else None
+                if value is None or value == "" or not _fits(key, value) or not _comparable(value):
+                    continue
+                if chosen is None:
+                    chosen = index
+                elif _comparable(value) != _comparable(row[chosen]):
+                    raise BadInput(
+                        "conflicting_columns",
+                        path=path,
+                        row=row_number,
+                        first=_column_name(header, chosen),
+                        second=_column_name(header, index),
+                        a=plain_text(row[chosen]),
+                        b=plain_text(value),
+                    )
+            if chosen is not None and chosen != first and first < len(row):
+                row[first] = row[chosen]
+        yield row_number, row
+
+
+def _column_name(header: Header, index: int) -> str:
+    """A column as a person finds it in Excel: its letter and its header (F 列「运单号」)."""
+    letters = ""
+    number = index + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters} 列「{header.headers[index]}」"
 
 
 def first_nonempty_row(rows: Sequence[tuple[int, Sequence[object]]]) -> tuple[str, ...]:

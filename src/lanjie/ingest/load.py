@@ -44,6 +44,7 @@ class Batch:
     problems: list[Problem] = field(default_factory=list)
     unknown_wordings: list[UnknownWording] = field(default_factory=list)
     duplicates: int = 0
+    repeated_files: list[tuple[str, str]] = field(default_factory=list)  # (file given again, the one read)
     missing_state_column: bool = False
     courier_by_tracking_no: dict[str, str] = field(default_factory=dict)
 
@@ -88,7 +89,13 @@ def load_exports(
     sheets = [_checked(sheet) for sheet in reading.sheets()]
     batch = Batch()
     parsed: list[tuple[datetime, int, ParsedExport]] = []
+    seen: dict[str, Path] = {}
     for position, sheet in enumerate(sheets):
+        digest = file_sha256(sheet.path)
+        if digest in seen:  # the same file twice (or a copy of it): read once, say so
+            batch.repeated_files.append((str(sheet.path), str(seen[digest])))
+            continue
+        seen[digest] = sheet.path
         if on_file:
             on_file(sheet.path)
         assert sheet.header is not None
@@ -100,11 +107,11 @@ def load_exports(
                 batch.courier_by_tracking_no.setdefault(number, code)
             continue
         export = read_aftersales(sheet)
+        if export.rows == 0:
+            raise BadInput("file_header_only", path=sheet.path)
         exported_at = export_time(sheet.path)
         parsed.append((exported_at, position, export))
-        batch.sources.append(
-            SourceFile(export.file, file_sha256(sheet.path), exported_at, export.rows, len(export.aftersales))
-        )
+        batch.sources.append(SourceFile(export.file, digest, exported_at, export.rows, len(export.aftersales)))
     if not parsed:
         raise BadInput("only_orders")
 

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lanjie.couriers import find_courier
-from lanjie.ingest.clean import plain_text, split_tracking, unprotect
+from lanjie.ingest.clean import plain_text
 from lanjie.ingest.columns import ORDER_HEADER_OF
+from lanjie.ingest.identifiers import split_tracking, unprotect
 from lanjie.ingest.read import Sheet
 from lanjie.model import Problem
 

@@ -44,6 +44,7 @@ class Sheet:
     head: Sequence[Row]
     rest: Iterator[Row]
     header: Header | None
+    formula_cells: frozenset[tuple[int, int]] = frozenset()  # (Excel row number, index in the row's cells)
 
     def data_rows(self) -> Iterator[Row]:
         start = self.header.row_index + 1 if self.header else 0

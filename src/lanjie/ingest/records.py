@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from lanjie.ingest import wording
-from lanjie.ingest.clean import clean_id, parse_money, parse_time, plain_text, split_tracking
-from lanjie.ingest.columns import HEADER_OF
+from lanjie.ingest.clean import parse_money, parse_time, plain_text, raw_text
+from lanjie.ingest.columns import HEADER_OF, coalesced_rows
+from lanjie.ingest.identifiers import MSG_FORMULA, clean_id, split_tracking
 from lanjie.ingest.read import Sheet
 from lanjie.model import AfterSale, AfterSaleState, AfterSaleType, LogisticsState, Parcel, Problem, SourceRef
 
 EXAMPLE_ROWS = 5
+_NUMBER_FIELDS = ("aftersale_id", "order_id", "tracking_no")
 _UNKNOWN_TYPE = AfterSaleType.UNKNOWN
 _UNKNOWN_STATE = AfterSaleState.UNKNOWN
 _UNKNOWN_LOGISTICS = LogisticsState.UNKNOWN
@@ -34,6 +36,7 @@ class ParsedExport:
     problems: list[Problem] = field(default_factory=list)
     unknown: dict[tuple[str, str], UnknownWording] = field(default_factory=dict)
     has_state_column: bool = True
+    headers: dict[str, str] = field(default_factory=dict)  # field key → the header as the file writes it
 
     def note_unknown(self, field_key: str, value: str, row: int) -> None:
         entry = self.unknown.setdefault((field_key, value), UnknownWording(HEADER_OF[field_key], value))
@@ -42,33 +45,57 @@ class ParsedExport:
             entry.rows.append(row)
 
     def problem(self, row: int, key: str, value: object, message: str) -> None:
-        self.problems.append(Problem(self.file, row, HEADER_OF[key], plain_text(value), message))
+        header = self.headers.get(key) or HEADER_OF[key]
+        self.problems.append(Problem(self.file, row, header, raw_text(value), message))
 
 
 class _RecordBuilder:
     """Builds one AfterSale per row. Column positions are looked up once, not per cell:
     a missing column points at the None that `read_aftersales` appends to every row."""
 
-    def __init__(self, columns: dict[str, int], parsed: ParsedExport) -> None:
+    def __init__(self, columns: dict[str, int], parsed: ParsedExport, formulas: frozenset[tuple[int, int]]) -> None:
         self.parsed = parsed
         self.at = {key: columns.get(key, -1) for key in HEADER_OF}
+        # Formula cells are never used as numbers: (row, column) of those in the ID columns.
+        watched = {self.at[key] for key in _NUMBER_FIELDS if self.at[key] >= 0}
+        self.formulas = frozenset(cell for cell in formulas if cell[1] in watched)
+
+    def _identifier(self, row_number: int, cells: Sequence[object], key: str) -> tuple[str | None, str | None]:
+        """An ID cell as exact digits; on a problem, the cell's text (kept for a person) and why."""
+        raw = cells[self.at[key]]
+        if self.formulas and (row_number, self.at[key]) in self.formulas:
+            self.parsed.problem(row_number, key, raw, MSG_FORMULA)
+            return raw_text(raw) or None, MSG_FORMULA
+        value, problem = clean_id(raw)
+        if problem:
+            self.parsed.problem(row_number, key, raw, problem)
+            return raw_text(raw) or None, problem
+        return value, None
+
+    def _tracking(self, row_number: int, cells: Sequence[object]) -> tuple[list[str], list[str]]:
+        raw = cells[self.at["tracking_no"]]
+        if self.formulas and (row_number, self.at["tracking_no"]) in self.formulas:
+            numbers: list[str] = []
+            problems = [MSG_FORMULA]
+        else:
+            numbers, problems = split_tracking(raw)
+        for message in problems:
+            self.parsed.problem(row_number, "tracking_no", raw, message)
+        return numbers, problems
 
     def build(self, row_number: int, cells: Sequence[object]) -> AfterSale | None:
         at, parsed = self.at, self.parsed
-        raw_id = cells[at["aftersale_id"]]
-        aftersale_id, id_problem = clean_id(raw_id)
         blockers: list[str] = []
+        aftersale_id, id_problem = self._identifier(row_number, cells, "aftersale_id")
         if id_problem:
-            parsed.problem(row_number, "aftersale_id", raw_id, id_problem)
-            aftersale_id = plain_text(raw_id)
             blockers.append(f"售后单号无法使用：{id_problem}")
         if not aftersale_id:
-            parsed.problem(row_number, "aftersale_id", raw_id, "这一行没有售后单号，已跳过")
+            parsed.problem(row_number, "aftersale_id", cells[at["aftersale_id"]], "这一行没有售后单号，已跳过")
             return None
-
-        order_id, order_problem = clean_id(cells[at["order_id"]])
+        order_id, order_problem = self._identifier(row_number, cells, "order_id")
         if order_problem:
-            parsed.problem(row_number, "order_id", cells[at["order_id"]], order_problem)
+            blockers.append(f"订单号无法使用：{order_problem}")
+            order_id = None
 
         type_raw = plain_text(cells[at["aftersale_type"]])
         kind = wording.aftersale_type(type_raw)
@@ -80,11 +107,8 @@ class _RecordBuilder:
         if state is _UNKNOWN_STATE:
             parsed.note_unknown("aftersale_state", state_raw, row_number)
 
-        raw_tracking = cells[at["tracking_no"]]
-        numbers, tracking_problems = split_tracking(raw_tracking)
-        for message in tracking_problems:
-            parsed.problem(row_number, "tracking_no", raw_tracking, message)
-            blockers.append(message)
+        numbers, tracking_problems = self._tracking(row_number, cells)
+        blockers += tracking_problems
 
         logistics_raw = plain_text(cells[at["logistics_state"]])
         logistics = wording.logistics_state(logistics_raw)
@@ -133,12 +157,17 @@ class _RecordBuilder:
 
 
 def read_aftersales(sheet: Sheet) -> ParsedExport:
-    assert sheet.header is not None
-    columns = sheet.header.columns
-    width = len(sheet.header.headers)
-    parsed = ParsedExport(file=sheet.path.name, has_state_column="aftersale_state" in columns)
-    builder = _RecordBuilder(columns, parsed)
-    for row_number, cells in sheet.data_rows():
+    header = sheet.header
+    assert header is not None
+    columns = header.columns
+    width = len(header.headers)
+    parsed = ParsedExport(
+        file=sheet.path.name,
+        has_state_column="aftersale_state" in columns,
+        headers={key: header.headers[index] for key, index in columns.items()},
+    )
+    builder = _RecordBuilder(columns, parsed, sheet.formula_cells)
+    for row_number, cells in coalesced_rows(sheet.data_rows(), header, sheet.path):
         if not any(cells):
             continue
         row = cells if isinstance(cells, list) else list(cells)  # each row is a fresh list: extend it in place

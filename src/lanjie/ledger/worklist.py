@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, select
 
 from lanjie.errors import BadInput
-from lanjie.ingest.clean import split_tracking
+from lanjie.ingest.identifiers import split_tracking
 from lanjie.ledger.actions import ParcelRef, RemarkRef, written_remarks
 from lanjie.ledger.records import shop_ids
 from lanjie.ledger.schema import aftersale_parcels, aftersales, parcels

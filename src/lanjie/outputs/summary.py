@@ -10,6 +10,7 @@ from rich.table import Table
 from lanjie.couriers import courier_name
 from lanjie.i18n import Lang, t
 from lanjie.ingest.clean import SHANGHAI
+from lanjie.ingest.load import Batch
 from lanjie.model import BUCKET_LABELS, Bucket
 from lanjie.pipeline import Analysis
 from lanjie.triage import ACTIONS
@@ -22,8 +23,15 @@ def _bucket_label(bucket: Bucket, lang: Lang) -> str:
     return bucket.value if lang == "en" else BUCKET_LABELS[bucket]
 
 
+def print_file_notes(batch: Batch, console: Console, lang: Lang) -> None:
+    """What was noticed about the files themselves (the same file given twice …)."""
+    for again, first in batch.repeated_files:
+        console.print(f"[yellow]{t('same_file_twice', lang, path=again, first=first)}[/yellow]")
+
+
 def print_summary(analysis: Analysis, console: Console, lang: Lang) -> None:
     batch = analysis.batch
+    print_file_notes(batch, console, lang)
     console.print(
         t("files_read", lang, files="、".join(batch.files), rows=batch.rows, aftersales=len(batch.aftersales))
     )

@@ -1,0 +1,206 @@
+"""The one rule between a cell and a tracking number or ID: exact, or not used.
+
+A number lanjie puts in a courier message must be exactly the number the platform shipped.
+These are the only transformations allowed between what a cell holds and that number:
+
+1. surrounding whitespace and invisible characters (tab, space, zero-width, BOM …) go;
+2. the export's protections against Excel go: a leading `'`, a `="…"` or `"…"` wrapper;
+3. full-width ASCII (`ＹＴ８９６…`) becomes ASCII, and letters become upper-case;
+4. one cell is split into several numbers only on real separators (`,` `;` `/` `、` and line
+   breaks, full-width forms included), never on a space inside a number;
+5. a number that Excel stored as a float is restored only when no digit can have been lost:
+   at most 15 digits, no tell-tale run of zeros at the end, and (for tracking numbers) the
+   shape of a known courier's number, none of which starts with 0, so no leading zero can
+   have been dropped either.
+
+Everything else is refused with a reason a person understands: other characters (`③`, `³`,
+`#`, Chinese), a space or an invisible character inside a number, scientific notation,
+dates, booleans and formula results. IDs (售后单号, 订单号) must be digits, like the
+platform's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, time, timedelta
+
+from lanjie.couriers import pattern_candidates
+
+Cleaned = tuple[str | None, str | None]
+
+MSG_SCIENTIFIC = "单号被 Excel 改成了科学计数法，请从抖店重新导出，不要用 Excel 打开后保存"
+MSG_TOO_LONG_FLOAT = "单号超过 15 位，被 Excel 当成数字后丢了末尾的数字，请从抖店重新导出，不要用 Excel 打开后保存"
+MSG_ZEROS = "单号末尾是一串 0，像是被 Excel 改成科学计数法后丢了数字，请核对原单号"
+MSG_NOT_INTEGER = "单号是带小数的数字，不是有效单号，请核对"
+MSG_FLOAT_UNPROVEN = "单号被 Excel 存成了数字，无法确定开头有没有丢掉 0，请从抖店重新导出，不要用 Excel 打开后保存"
+MSG_BAD_TRACKING = "单号里有不该出现的字符，只能是字母和数字，请核对"
+MSG_NOT_TRACKING = "不像快递单号（应为 6 到 40 位字母和数字，至少 5 个数字），请核对"
+MSG_SPACE_INSIDE = "单号中间有空格，不知道是一个单号还是两个，请核对后用逗号或换行分开"
+MSG_INVISIBLE_INSIDE = "单号中间有看不见的字符（可能是从网页或聊天里复制来的），请核对后重新输入"
+MSG_NOT_TEXT = "这一格是{kind}，不是单号，请核对这一列是不是单号"
+MSG_FORMULA = "这一格是公式，不是单号：请从抖店重新导出，或把公式换成原来的单号"
+MSG_BAD_ID = "不是抖店的单号格式（应当全是数字），请核对"
+
+_KIND_NAMES: tuple[tuple[type, str], ...] = (
+    (bool, "是/否"),
+    (date, "日期"),  # datetime is a date too
+    (time, "时间"),
+    (timedelta, "时长"),
+)
+
+# Whitespace and characters that show nothing; allowed around a number, never inside it.
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e"
+_SURROUNDING = " \t\r\n\v\f\u00a0\u3000" + _INVISIBLE
+# Width folding: the full-width forms of ASCII (U+FF01–U+FF5E) and the ideographic space.
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_SEPARATORS = re.compile(r"[,;/、\n\r]+")
+_PLACEHOLDERS = frozenset({"-", "--", "---", "—", "——", "无", "暂无", "空", "NULL", "NONE", "NAN", "0"})
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?E[+-]?\d+")
+_FLOAT_TEXT = re.compile(r"(\d+)\.0+")
+_TRACKING = re.compile(r"(?=(?:[A-Z-]*[0-9]){5})[A-Z0-9]{6,40}(?:-[A-Z0-9]{1,10}){0,3}")  # at least 5 digits
+_DIGITS = re.compile(r"[0-9]{1,30}")
+_ALNUM_DASH = re.compile(r"[A-Z0-9-]+")
+_QUOTED = re.compile(r'=?"([^"]*)"')  # ="…" or "…" around one number among several
+_MAX_EXACT_DIGITS = 15
+_SUSPICIOUS_ZEROS = 5
+
+
+def fold(text: str) -> str:
+    """Allowed transformations 1 and 3: no surroundings, ASCII width, upper-case."""
+    if not text.isascii():
+        text = text.translate(_FOLD)
+    return text.strip(_SURROUNDING).upper()
+
+
+def unprotect(text: str) -> str:
+    """Allowed transformation 2 (after 1 and 3): no `'`, `="…"` or `"…"` around the number."""
+    text = fold(text)
+    while text[:1] in ("'", "=", '"'):
+        before = text
+        if text.startswith("'"):
+            text = text[1:]
+        elif text.startswith('="') and text.endswith('"') and len(text) >= 3:
+            text = text[2:-1]
+        elif len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+            text = text[1:-1]
+        text = text.strip(_SURROUNDING)
+        if text == before:
+            break
+    return text
+
+
+def not_text_problem(value: object) -> str | None:
+    """Why a cell that is not text or a number cannot hold a number (a date, a bool …)."""
+    for kind, name in _KIND_NAMES:
+        if isinstance(value, kind):
+            return MSG_NOT_TEXT.format(kind=name)
+    return None
+
+
+def _digits_of_float(value: float) -> Cleaned:
+    if not math.isfinite(value) or not value.is_integer() or value < 0:
+        return None, MSG_NOT_INTEGER
+    digits = str(int(value))
+    if len(digits) > _MAX_EXACT_DIGITS:
+        return None, MSG_TOO_LONG_FLOAT
+    if len(digits) - len(digits.rstrip("0")) >= _SUSPICIOUS_ZEROS:
+        return None, MSG_ZEROS
+    return digits, None
+
+
+def _from_float_text(digits: str) -> Cleaned:
+    """`736105555828.0`: the printed form of a float, whose leading zeros are already gone."""
+    if digits.startswith("0"):
+        return None, MSG_FLOAT_UNPROVEN  # no float prints a leading zero: the text was edited
+    if len(digits) > _MAX_EXACT_DIGITS:
+        return None, MSG_TOO_LONG_FLOAT
+    return _digits_of_float(float(digits))
+
+
+def _known_shape(number: str) -> Cleaned:
+    return (number, None) if pattern_candidates(number)[0] else (None, MSG_FLOAT_UNPROVEN)
+
+
+def _tracking_token(token: str) -> Cleaned:
+    """One number already split from its cell and folded: the number, or why not."""
+    if _TRACKING.fullmatch(token):
+        return token, None
+    if _SCIENTIFIC.fullmatch(token):
+        return None, MSG_SCIENTIFIC
+    float_text = _FLOAT_TEXT.fullmatch(token)
+    if float_text:
+        number, problem = _from_float_text(float_text.group(1))
+        return _known_shape(number) if number else (None, problem)
+    if any(c in token for c in _INVISIBLE):
+        return None, MSG_INVISIBLE_INSIDE
+    if " " in token or "\t" in token:
+        return None, MSG_SPACE_INSIDE if _TRACKING.fullmatch(re.sub(r"\s+", "", token)) else MSG_BAD_TRACKING
+    return None, MSG_NOT_TRACKING if _ALNUM_DASH.fullmatch(token) else MSG_BAD_TRACKING
+
+
+def split_tracking(value: object) -> tuple[list[str], list[str]]:
+    """All tracking numbers in one cell (split shipments), and why any part was refused."""
+    if value is None:
+        return [], []
+    if type(value) is str:
+        if value.isascii() and value.isalnum() and _TRACKING.fullmatch(value):
+            return [value], []  # the usual case: one plain number, upper-case already
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number, problem = _digits_of_float(float(value)) if isinstance(value, float) else (str(value), None)
+        if number is not None and isinstance(value, int) and len(number) > _MAX_EXACT_DIGITS:
+            number, problem = None, MSG_TOO_LONG_FLOAT
+        if number is not None:
+            number, problem = _known_shape(number)
+        return ([number] if number else []), ([problem] if problem else [])
+    else:
+        problem = not_text_problem(value)
+        return [], [problem or MSG_BAD_TRACKING]
+    numbers: list[str] = []
+    problems: list[str] = []
+    text = fold(value)
+    if '"' in text:
+        text = _QUOTED.sub(lambda quoted: quoted.group(1).strip(_SURROUNDING), text)
+    for piece in _SEPARATORS.split(text):
+        token = unprotect(piece)
+        if not token or token in _PLACEHOLDERS:
+            continue
+        number, problem = _tracking_token(token)
+        if problem:
+            problems.append(problem)
+        elif number is not None and number not in numbers:
+            numbers.append(number)
+    return numbers, problems
+
+
+def clean_id(value: object) -> Cleaned:
+    """An ID (售后单号, 订单号 …) as the exact digits, or None and why."""
+    if type(value) is str:
+        if value.isascii() and value.isdigit() and len(value) <= 30:
+            return value, None  # nearly every real ID, its tab already stripped by the reader
+        text = unprotect(value)
+        if not text:
+            return None, None
+        if _DIGITS.fullmatch(text):
+            return text, None
+        if _SCIENTIFIC.fullmatch(text):
+            return None, MSG_SCIENTIFIC
+        float_text = _FLOAT_TEXT.fullmatch(text)
+        if float_text:
+            return _from_float_text(float_text.group(1))
+        if " " in text and _DIGITS.fullmatch(text.replace(" ", "")):
+            return None, MSG_SPACE_INSIDE
+        return None, MSG_BAD_ID
+    if value is None:
+        return None, None
+    if isinstance(value, float):
+        return _digits_of_float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        digits = str(value)
+        return (digits, None) if value >= 0 and len(digits) <= _MAX_EXACT_DIGITS else (None, MSG_TOO_LONG_FLOAT)
+    return None, not_text_problem(value) or MSG_BAD_ID
+
+
+def is_platform_id(text: str | None) -> bool:
+    """Whether an ID kept in a record is usable (rows with an unusable ID are kept for a person)."""
+    return text is not None and _DIGITS.fullmatch(text) is not None
