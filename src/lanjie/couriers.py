@@ -1,8 +1,38 @@
 """The courier registry and the rules that decide which courier carries a parcel.
 
-Couriers are identified by their 快递100 company code. Letter prefixes (SF, YT, JT …) are
-reliable; pure-digit patterns overlap between couriers, so a digit-only match is only a
-candidate until the shop's partner list (or a real courier name) settles it.
+Couriers are identified by their 快递100 company code. Each courier lists every number shape
+the sources below give it, and each shape says where it comes from. A number whose shape fits
+exactly one courier is that courier's (CourierSource.PATTERN), as staff read 14 digits starting
+73 as 中通. A shape that fits several couriers is only a guess: the shop's partner couriers may
+narrow it to one (CourierSource.PARTNERS); otherwise it stays 未识别快递 with its candidates.
+
+Sources, by the short names used below:
+
+- DOMAIN.md: the domain notes shared with this project, section 3 (shapes, real sample numbers);
+- BF-zh: github.com/BF-zh/Courier-Validation `src/pattern/*.ts` (npm `courier-validation`), the
+  identification rule set behind DOMAIN.md's table;
+- 淘宝: 淘宝开放平台 `taobao.logistics.companies.get` `reg_mail_no`, validation regexes whose
+  public copies from 2017, 2018 and 2022 differ (2022: the `is_valid_logistic_no` Hive UDF,
+  `UDFLogisticNoValid`). Their prefix ranges count; their length-only alternatives (中通 "any 14
+  digits", 韵达 "any 15 digits") do not: they only check a length, and every other source
+  narrows them (中通 7[3-68], 韵达 [34], 申通 77);
+- UPU S10: the international 13-character item identifier, 2 letters + 9 digits + country; the
+  service indicator E is EMS.
+
+Deliberate choices, to keep a silent wrong assignment impossible where the sources disagree:
+
+- 12 and 13 digits are shared lengths. 12 digits: old 中通 and 顺丰 numbers of any first digit,
+  old 申通 ranges. 13 digits: China Post (EMS and 邮政快递包裹, not separated by the sources)
+  today, old 韵达 and 申通 ranges. So a 12- or 13-digit number is never decided by its shape.
+- EMS and 邮政 share their shapes unless a source separates them (S10 `E…CN` is EMS; 淘宝
+  lists the `GA/KQ/PH…` letters under 邮政快递包裹 only).
+- 百世快递 passed to 极兔 in 2021 and its parcels carry JT numbers (DOMAIN.md; 淘宝 百世快递
+  `JT…`). Its old shapes (14 digits starting 6 or 7, 5…, A/B/D/E + 12 digits, K8…, BXA…) are
+  not registered: no new parcel carries them, and "14 digits starting 7" would make every 中通
+  number ambiguous. Shapes no current parcel carries and that only one old source gives are
+  left out too (中通 A/B/H + 13 digits, 15 digits starting 2710; 韵达 16 digits; 菜鸟 621…).
+- No digit-only shape starts with 0: ingest restores numbers Excel stored as floats only when
+  they have a known shape, and a float has lost any leading 0.
 """
 
 from __future__ import annotations
@@ -17,8 +47,16 @@ from lanjie.model import AfterSale, CourierSource, Parcel
 
 @dataclass(frozen=True, slots=True)
 class NumberPattern:
+    """One number shape of one courier, and where it comes from.
+
+    Digit-only shapes are "one of some prefixes + a length"; `prefix_len` is how many leading
+    digits they look at. Other shapes spell out their letters and treat every digit alike
+    (`prefix_len` 0). `_shape` relies on both.
+    """
+
     regex: re.Pattern[str]
-    reliable: bool
+    source: str
+    prefix_len: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,49 +67,125 @@ class Courier:
     patterns: tuple[NumberPattern, ...]
 
 
-def _p(regex: str, *, reliable: bool) -> NumberPattern:
-    return NumberPattern(re.compile(regex), reliable)
+_CLASS_OR_CHAR = re.compile(r"\[[^\]]*\]|.")
 
+
+def _digits(prefixes: str, lengths: int | tuple[int, ...], source: str) -> NumberPattern:
+    """All-digit numbers of the given lengths that start with one of the space-separated
+    prefixes; a prefix is digits and character classes, e.g. `7[3-68] 43`."""
+    alternatives = []
+    width = 0
+    for prefix in prefixes.split():
+        positions = _CLASS_OR_CHAR.findall(prefix)
+        if not all(p.startswith("[") or p.isdigit() for p in positions) or re.fullmatch(positions[0], "0"):
+            raise ValueError(f"a prefix is digits and classes, never starting with 0: {prefix}")
+        width = max(width, len(positions))
+        for length in (lengths,) if isinstance(lengths, int) else lengths:
+            alternatives.append(f"{prefix}[0-9]{{{length - len(positions)}}}")
+    return NumberPattern(re.compile("(?:" + "|".join(alternatives) + ")", re.ASCII), source, width)
+
+
+def _letters(regex: str, source: str) -> NumberPattern:
+    """A shape with letters in it; digits only as `[0-9]`/`\\d` (any digit), never literal."""
+    if re.search(r"[0-9]", re.sub(r"\{[0-9,]+\}|0-9", "", regex)):
+        raise ValueError(f"a letter shape must treat every digit alike: {regex}")
+    return NumberPattern(re.compile(regex, re.ASCII), source)
+
+
+_TAOBAO_STO = "淘宝 reg_mail_no 申通 (2017, 2018, 2022)"
+# China Post's 13 digits, for both EMS and 邮政快递包裹: BF-zh and DOMAIN.md give [189]; 淘宝 gives
+# EMS 10/11/12/50/51/52/95/97/98/99 and 邮政快递包裹 96/98/99 and (2022) any 13 digits, with a
+# 邮政 sample 4309597495550.
+_POST_13 = _digits("[1-9]", 13, "DOMAIN.md; BF-zh EMS.ts; 淘宝 EMS and 邮政快递包裹")
+_POST_S10 = _letters(r"[A-DF-Z][A-Z][0-9]{9}CN", "DOMAIN.md (XX+9 digits+CN, EMS/邮政); UPU S10")
+_POST_P = _letters(r"P[A-Z][0-9]{11}", "BF-zh EMS.ts (one rule for EMS and 邮政)")
 
 COURIERS: tuple[Courier, ...] = (
     Courier(
         "zhongtong",
         "中通",
         ("中通快递", "中通速递", "ZTO"),
-        (_p(r"(?:7[3-6]|78)\d{12}", reliable=False), _p(r"\d{12}", reliable=False)),
+        (
+            _digits("7[3-68]", 14, "DOMAIN.md; BF-zh ZTO.ts; 淘宝 中通 (2022: 731…, 751…, 7320…)"),
+            _digits("[1-9]", 12, "old numbers: 快递单号正则 notes (12位); 淘宝 中通 ranges under every first digit"),
+        ),
     ),
     Courier(
         "yunda",
         "韵达",
         ("韵达快递", "韵达速递", "YUNDA"),
-        (_p(r"[34]\d{14}", reliable=False), _p(r"5\d{12}", reliable=False)),
+        (
+            _digits("[34]", 15, "DOMAIN.md; BF-zh YUNDA.ts"),
+            _digits("5 1 31 39 66 77 80 88", 13, "old numbers: BF-zh YUNDA.ts (5…); 淘宝 韵达 (10–19, 31 …)"),
+        ),
     ),
-    Courier("shentong", "申通", ("申通快递", "STO"), (_p(r"(?:77|43)\d{12,15}", reliable=False),)),
-    Courier("yuantong", "圆通", ("圆通速递", "圆通快递", "YTO"), (_p(r"YT\d{12,15}", reliable=True),)),
     Courier(
-        "jtexpress", "极兔", ("极兔速递", "极兔快递", "J&T", "JTEXPRESS", "JITU"), (_p(r"JT\d{12,15}", reliable=True),)
+        "shentong",
+        "申通",
+        ("申通快递", "STO"),
+        (
+            _digits("77 43", (14, 15, 16, 17), "DOMAIN.md; BF-zh STO.ts; 淘宝 申通 2022 (773…, 77 + 13 digits)"),
+            _digits("88 99", 15, "淘宝 申通 2022 (88|99 + 13 digits)"),
+            _digits("4 11 22 33 37 55 66 77 88 99 [2-9]68 [568]88 773", 13, "old numbers: " + _TAOBAO_STO),
+            _digits("4 11 22 [2-9]68 [568]88 773", 12, "old numbers: " + _TAOBAO_STO),
+            _letters(r"STO[0-9]{10}", _TAOBAO_STO),
+        ),
+    ),
+    Courier(
+        "yuantong",
+        "圆通",
+        ("圆通速递", "圆通快递", "YTO"),
+        (_letters(r"YT[0-9]{12,15}", "DOMAIN.md; BF-zh YTO.ts (YT + 13 digits)"),),
+    ),
+    Courier(
+        "jtexpress",
+        "极兔",
+        ("极兔速递", "极兔快递", "J&T", "JTEXPRESS", "JITU"),
+        (_letters(r"JT[0-9]{12,15}", "DOMAIN.md; BF-zh JT.ts; 淘宝 极兔速递 (JT + 12–13 digits)"),),
     ),
     Courier(
         "shunfeng",
         "顺丰",
         ("顺丰速运", "顺丰快递", "顺丰速递", "SFEXPRESS"),
-        (_p(r"SF[0-9A-Z]{11,15}", reliable=True),),
+        (
+            _letters(r"SF[0-9A-Z]{11,15}", "DOMAIN.md; BF-zh SF.ts (SF + 13 characters)"),
+            # 顺丰's older all-digit numbers: "只能为12位数字" (public 快递单号正则 notes), and
+            # 12-digit 顺丰 samples in 快递100's and 快递鸟's API examples (786187979245, 118461988807).
+            _digits("[1-9]", 12, "old numbers: public 快递单号正则 notes; 快递100 and 快递鸟 samples"),
+        ),
     ),
-    Courier("jd", "京东", ("京东快递", "京东物流", "JDL"), (_p(r"JD[0-9A-Z]{13,16}", reliable=True),)),
-    Courier("debangkuaidi", "德邦", ("德邦快递", "德邦物流", "DEPPON"), (_p(r"DPK\d{10,14}", reliable=True),)),
+    Courier(
+        "jd",
+        "京东",
+        ("京东快递", "京东物流", "JDL"),
+        (_letters(r"JD[0-9A-Z]{13,16}", "DOMAIN.md; BF-zh JD.ts; 淘宝 京东物流 (JDX/JDK/JDV…)"),),
+    ),
+    Courier(
+        "debangkuaidi",
+        "德邦",
+        ("德邦快递", "德邦物流", "DEPPON"),
+        (_letters(r"DPK[0-9]{10,14}", "DOMAIN.md; BF-zh DPK.ts; 淘宝 德邦 (DPK…)"),),
+    ),
     Courier(
         "ems",
         "EMS",
         ("中国邮政EMS", "邮政EMS", "EMS快递", "E邮宝"),
-        (_p(r"[A-Z]{2}\d{9}CN", reliable=True), _p(r"[189]\d{12}", reliable=False)),
+        (_letters(r"E[A-Z][0-9]{9}CN", "UPU S10 (E = EMS); 淘宝 EMS"), _POST_S10, _POST_P, _POST_13),
     ),
     Courier(
         "youzhengguonei",
         "邮政",
         ("邮政快递包裹", "中国邮政", "邮政包裹", "邮政国内", "CHINAPOST"),
-        (_p(r"[189]\d{12}", reliable=False),),
+        (_POST_S10, _POST_P, _POST_13, _letters(r"[AGHKPQ]{2}[0-9]{11}", "淘宝 邮政快递包裹 (GA/KQ/PH…)")),
     ),
+    # No number shape: see the module notes (百世's parcels carry JT numbers now).
     Courier("huitongkuaidi", "百世", ("百世快递", "百世汇通", "汇通快递", "BEST"), ()),
+    Courier(
+        "zhaijisong",
+        "宅急送",
+        ("宅急送快递", "ZJS"),
+        (_letters(r"ZJS[0-9]{12}", "淘宝 宅急送 (2022)"),),
+    ),
 )
 
 BY_CODE: dict[str, Courier] = {c.code: c for c in COURIERS}
@@ -142,35 +256,38 @@ def parse_partners(values: Iterable[str]) -> tuple[frozenset[str], list[str]]:
     return frozenset(codes), unknown
 
 
-_shape_cache: dict[tuple[str, int], tuple[tuple[str, ...], bool]] = {}
+# How many leading digits the digit-only shapes look at; with the length, they decide.
+_PREFIX_LEN = max(pattern.prefix_len for courier in COURIERS for pattern in courier.patterns)
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_shape_cache: dict[tuple[bool, str, int], tuple[tuple[str, ...], bool]] = {}
 
 
-def _shape(tracking_no: str) -> tuple[str, int]:
-    """Numbers of the same shape always fit the same patterns above: digit-only patterns
-    are "a prefix of up to three digits + a length"; the others look at letters, never at
-    which digit stands where."""
-    if tracking_no.isdigit():
-        return tracking_no[:3], len(tracking_no)
-    return tracking_no.translate(_DIGITS_TO_ZERO), len(tracking_no)
+def _shape(tracking_no: str) -> tuple[bool, str, int]:
+    """A key that numbers fitting the same patterns share, for the cache (100k rows have a
+    few dozen shapes). Digit-only shapes look at `_PREFIX_LEN` leading digits and the length;
+    the others spell out letters and never care which digit stands where."""
+    if tracking_no.isascii() and tracking_no.isdigit():
+        return True, tracking_no[:_PREFIX_LEN], len(tracking_no)
+    return False, tracking_no.translate(_DIGITS_TO_ZERO), len(tracking_no)
+
+
+def _fitting(tracking_no: str) -> tuple[str, ...]:
+    return tuple(
+        courier.code
+        for courier in COURIERS
+        if any(pattern.regex.fullmatch(tracking_no) for pattern in courier.patterns)
+    )
 
 
 def pattern_candidates(tracking_no: str) -> tuple[tuple[str, ...], bool]:
-    """Couriers whose number patterns fit, and whether a reliable pattern decided it."""
+    """Couriers whose number shapes fit (registry order), and whether that settles it: True
+    exactly when one courier fits."""
     shape = _shape(tracking_no)
     cached = _shape_cache.get(shape)
-    if cached is not None:
-        return cached
-    reliable_hits: list[str] = []
-    hits: list[str] = []
-    for courier in COURIERS:
-        for pattern in courier.patterns:
-            if pattern.regex.fullmatch(tracking_no):
-                (reliable_hits if pattern.reliable else hits).append(courier.code)
-                break
-    result = (tuple(reliable_hits), True) if len(reliable_hits) == 1 else (tuple(reliable_hits + hits), False)
-    _shape_cache[shape] = result
-    return result
+    if cached is None:
+        hits = _fitting(tracking_no)
+        cached = _shape_cache[shape] = (hits, len(hits) == 1)
+    return cached
 
 
 def identify(
@@ -183,13 +300,14 @@ def identify(
     """Decide the courier of one parcel, saying how it was decided.
 
     `known` is a courier already named by the data (order export or a courier column).
-    Without it, a reliable pattern decides; otherwise the shop's partners must narrow the
-    candidates to exactly one. Anything else stays undecided, with its candidates.
+    Without it, a number whose shape fits exactly one courier is that courier's; a shape
+    with several candidates needs the shop's partners to narrow it to exactly one. Anything
+    else stays undecided, with its candidates (narrowed to the partners among them, if any).
     """
     if known is not None:
         return Parcel(tracking_no, known, (known,), known_source)
-    candidates, reliable = pattern_candidates(tracking_no)
-    if reliable:
+    candidates, decided = pattern_candidates(tracking_no)
+    if decided:
         return Parcel(tracking_no, candidates[0], candidates, CourierSource.PATTERN)
     if partners:
         narrowed = tuple(c for c in candidates if c in partners)

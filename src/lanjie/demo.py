@@ -42,7 +42,7 @@ ORDER_HEADERS: tuple[str, ...] = (
 # (code, full name, share, number maker)
 _COURIERS: tuple[tuple[str, str, float, str], ...] = (
     ("zhongtong", "中通快递", 0.28, "7{d1}{d12}"),
-    ("yunda", "韵达快递", 0.20, "4{d14}"),
+    ("yunda", "韵达快递", 0.20, "46{d13}"),
     ("yuantong", "圆通速递", 0.15, "YT{d13}"),
     ("jtexpress", "极兔速递", 0.14, "JT{d13}"),
     ("shentong", "申通快递", 0.10, "773{d12}"),

@@ -24,10 +24,10 @@ def env(ledger_url: str) -> dict[str, str]:
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
     rows = [
-        aftersale(售后单号="A1", 订单号="O1", 发货物流单号=ZTO[0]),
-        aftersale(售后单号="A2", 订单号="O2", 发货物流单号=ZTO[1]),
-        aftersale(售后单号="A3", 订单号="O3", 发货物流单号=YTO),
-        aftersale(售后单号="A4", 订单号="O4", 发货物流单号="SF1385628716739", 发货物流状态="已签收"),
+        aftersale(售后单号="101", 订单号="201", 发货物流单号=ZTO[0]),
+        aftersale(售后单号="102", 订单号="202", 发货物流单号=ZTO[1]),
+        aftersale(售后单号="103", 订单号="203", 发货物流单号=YTO),
+        aftersale(售后单号="104", 订单号="204", 发货物流单号="SF1385628716739", 发货物流状态="已签收"),
     ]
     return write_xlsx(tmp_path / "售后单导出-2026-11-26-09-30-00.xlsx", rows)
 
@@ -80,12 +80,12 @@ def test_remarks_are_listed_until_written(env: dict[str, str], export: Path) -> 
     ok(run_cli("import", export, "--now", DAY1, env=env))
     listed = json.loads(ok(run_cli("remarks", "--json", "--now", DAY1, env=env)))["remarks"]
     assert {r["order_id"]: (r["flag"], r["text"]) for r in listed} == {
-        "O1": ("紫", "11-26 已拦截 中通"),
-        "O2": ("紫", "11-26 已拦截 中通"),
-        "O3": ("紫", "11-26 已拦截 圆通"),
-        "O4": ("橙", "11-26 已签收待核实 顺丰"),
+        "201": ("紫", "11-26 已拦截 中通"),
+        "202": ("紫", "11-26 已拦截 中通"),
+        "203": ("紫", "11-26 已拦截 圆通"),
+        "204": ("橙", "11-26 已签收待核实 顺丰"),
     }
-    assert "已记录 1 个订单的备注为已写" in ok(run_cli("remarks", "--done", "--order", "O1", "--now", DAY1, env=env))
+    assert "已记录 1 个订单的备注为已写" in ok(run_cli("remarks", "--done", "--order", "201", "--now", DAY1, env=env))
     assert "已记录 3 个订单" in ok(run_cli("remarks", "--done", "--now", DAY1, env=env))
     assert json.loads(ok(run_cli("remarks", "--json", "--now", LATER, env=env)))["remarks"] == []
     assert "没有要写的备注" in ok(run_cli("remarks", env=env))
@@ -95,16 +95,16 @@ def test_history_and_stats(tmp_path: Path, env: dict[str, str], export: Path) ->
     ok(run_cli("import", export, "--now", DAY1, env=env))
     ok(run_cli("sent", "--all", "--now", LATER, env=env))
     day2 = [
-        aftersale(售后单号="A1", 订单号="O1", 发货物流单号=ZTO[0], 发货物流状态="快递退回中"),
-        aftersale(售后单号="A2", 订单号="O2", 发货物流单号=ZTO[1], 发货物流状态="买家已签收"),
-        aftersale(售后单号="A3", 订单号="O3", 发货物流单号=YTO, 售后状态="商家拒绝"),
-        aftersale(售后单号="A4", 订单号="O4", 发货物流单号="SF1385628716739", 发货物流状态="已签收"),
+        aftersale(售后单号="101", 订单号="201", 发货物流单号=ZTO[0], 发货物流状态="快递退回中"),
+        aftersale(售后单号="102", 订单号="202", 发货物流单号=ZTO[1], 发货物流状态="买家已签收"),
+        aftersale(售后单号="103", 订单号="203", 发货物流单号=YTO, 售后状态="商家拒绝"),
+        aftersale(售后单号="104", 订单号="204", 发货物流单号="SF1385628716739", 发货物流状态="已签收"),
     ]
     day2_file = write_xlsx(tmp_path / "售后单导出-2026-11-27-09-30-00.xlsx", day2)
     imported = ok(run_cli("import", day2_file, "--now", "2026-11-27T09:30:00+08:00", env=env))
     assert "拦截结果：成功 1 个" in imported and "失败 1 个" in imported
 
-    shown = ok(run_cli("history", "A1", env=env))
+    shown = ok(run_cli("history", "101", env=env))
     for fragment in ("首次导入", "已发拦截", "物流状态变化", "拦截成功", "小王"):
         assert fragment in shown
     events = json.loads(ok(run_cli("history", ZTO[0], "--json", env=env)))["events"]
@@ -138,7 +138,7 @@ def test_history_and_stats(tmp_path: Path, env: dict[str, str], export: Path) ->
 def test_shop_filters(tmp_path: Path, env: dict[str, str], export: Path) -> None:
     ok(run_cli("import", export, "--shop", "一号店", "--now", DAY1, env=env))
     other = write_xlsx(
-        tmp_path / "售后单导出-2026-11-26-10-00-00.xlsx", [aftersale(售后单号="B1", 发货物流单号=ZTO[0])]
+        tmp_path / "售后单导出-2026-11-26-10-00-00.xlsx", [aftersale(售后单号="301", 发货物流单号=ZTO[0])]
     )
     ok(run_cli("import", other, "--shop", "二号店", "--now", DAY1, env=env))
     one = json.loads(ok(run_cli("remarks", "--json", "--shop", "一号店", "--now", DAY1, env=env)))["remarks"]

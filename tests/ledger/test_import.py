@@ -49,9 +49,9 @@ def kinds(ledger: Engine) -> list[str]:
 
 def test_first_import_records_everything(ledger: Engine, tmp_path: Path) -> None:
     rows = [
-        aftersale(售后单号="A1", 订单号="O1", 发货物流单号=ZTO, 退商品金额="¥89.50", 退运费金额="10"),
-        aftersale(售后单号="A2", 发货物流单号="SF1385628716739, YT8962646785389"),
-        aftersale(售后单号="A3", 售后类型="未发货退款", 发货物流单号=""),
+        aftersale(售后单号="101", 订单号="201", 发货物流单号=ZTO, 退商品金额="¥89.50", 退运费金额="10"),
+        aftersale(售后单号="102", 发货物流单号="SF1385628716739, YT8962646785389"),
+        aftersale(售后单号="103", 售后类型="未发货退款", 发货物流单号=""),
     ]
     report = run_import(ledger, export(tmp_path, DAY1, rows), DAY1).import_report
     assert report is not None and report.import_id is not None
@@ -59,9 +59,9 @@ def test_first_import_records_everything(ledger: Engine, tmp_path: Path) -> None
     assert count(ledger, aftersales) == 3 and count(ledger, parcels) == 3
     assert kinds(ledger) == []  # arriving is not a change: the row remembers the import that brought it
     with ledger.connect() as conn:
-        [record] = [r for r in load_current(conn) if r.aftersale_id == "A1"]
+        [record] = [r for r in load_current(conn) if r.aftersale_id == "101"]
         stored = conn.execute(
-            select(aftersales.c.refund_fen, aftersales.c.deadline).where(aftersales.c.aftersale_id == "A1")
+            select(aftersales.c.refund_fen, aftersales.c.deadline).where(aftersales.c.aftersale_id == "101")
         ).one()
         couriers = dict(conn.execute(select(parcels.c.tracking_no, parcels.c.courier)).all())
         [shop] = conn.execute(select(shops.c.name)).scalars().all()
@@ -73,7 +73,7 @@ def test_first_import_records_everything(ledger: Engine, tmp_path: Path) -> None
 
 
 def test_the_same_file_twice_changes_nothing_and_says_so(ledger: Engine, tmp_path: Path) -> None:
-    path = export(tmp_path, DAY1, [aftersale(售后单号="A1"), aftersale(售后单号="A2")])
+    path = export(tmp_path, DAY1, [aftersale(售后单号="101"), aftersale(售后单号="102")])
     run_import(ledger, path, DAY1)
     before = (count(ledger, aftersales), count(ledger, events), count(ledger, imports))
     again = run_import(ledger, path, DAY1 + timedelta(minutes=5)).import_report
@@ -85,16 +85,16 @@ def test_the_same_file_twice_changes_nothing_and_says_so(ledger: Engine, tmp_pat
 
 def test_a_newer_export_records_each_change(ledger: Engine, tmp_path: Path) -> None:
     day1 = [
-        aftersale(售后单号="A1", 发货物流单号=ZTO, 发货物流状态="运输中"),
-        aftersale(售后单号="A2", 发货物流单号="73610555582884"),
-        aftersale(售后单号="A3", 发货物流单号="73610555582885"),
+        aftersale(售后单号="101", 发货物流单号=ZTO, 发货物流状态="运输中"),
+        aftersale(售后单号="102", 发货物流单号="73610555582884"),
+        aftersale(售后单号="103", 发货物流单号="73610555582885"),
     ]
     run_import(ledger, export(tmp_path, DAY1, day1), DAY1)
     day2 = [
-        aftersale(售后单号="A1", 发货物流单号=ZTO, 发货物流状态="快递退回中"),
-        aftersale(售后单号="A2", 发货物流单号="73610555582884", 售后状态="商家拒绝"),
-        aftersale(售后单号="A3", 发货物流单号="73610555582885"),
-        aftersale(售后单号="A4", 发货物流单号="73610555582886"),
+        aftersale(售后单号="101", 发货物流单号=ZTO, 发货物流状态="快递退回中"),
+        aftersale(售后单号="102", 发货物流单号="73610555582884", 售后状态="商家拒绝"),
+        aftersale(售后单号="103", 发货物流单号="73610555582885"),
+        aftersale(售后单号="104", 发货物流单号="73610555582886"),
     ]
     report = run_import(ledger, export(tmp_path, DAY2, day2), DAY2).import_report
     assert report is not None
@@ -103,17 +103,17 @@ def test_a_newer_export_records_each_change(ledger: Engine, tmp_path: Path) -> N
     with ledger.connect() as conn:
         change = conn.execute(select(events).where(events.c.kind == "logistics_changed")).one()
         current = {r.aftersale_id for r in load_current(conn)}
-    assert (change.aftersale_id, change.before, change.after) == ("A1", "运输中", "快递退回中")
+    assert (change.aftersale_id, change.before, change.after) == ("101", "运输中", "快递退回中")
     assert change.operator == "小王" and change.at == DAY2
-    assert current == {"A1", "A2", "A3", "A4"}  # unchanged A3 is part of today's work too
+    assert current == {"101", "102", "103", "104"}  # unchanged A3 is part of today's work too
 
 
 def test_tracking_and_deadline_changes(ledger: Engine, tmp_path: Path) -> None:
-    run_import(ledger, export(tmp_path, DAY1, [aftersale(售后单号="A1", 发货物流单号=ZTO)]), DAY1)
-    changed = aftersale(售后单号="A1", 发货物流单号=f"{ZTO},YT8962646785389", 自动处理截止时间="2026-11-27 20:00:00")
+    run_import(ledger, export(tmp_path, DAY1, [aftersale(售后单号="101", 发货物流单号=ZTO)]), DAY1)
+    changed = aftersale(售后单号="101", 发货物流单号=f"{ZTO},YT8962646785389", 自动处理截止时间="2026-11-27 20:00:00")
     run_import(ledger, export(tmp_path, DAY2, [changed]), DAY2)
     with ledger.connect() as conn:
-        rows = {r.kind: r for r in conn.execute(select(events).where(events.c.aftersale_id == "A1"))}
+        rows = {r.kind: r for r in conn.execute(select(events).where(events.c.aftersale_id == "101"))}
         [record] = load_current(conn)
     assert rows["tracking_changed"].after == f"{ZTO},YT8962646785389"
     assert (rows["deadline_changed"].before, rows["deadline_changed"].after) == ("2026-11-26 18:00", "2026-11-27 20:00")
@@ -121,8 +121,8 @@ def test_tracking_and_deadline_changes(ledger: Engine, tmp_path: Path) -> None:
 
 
 def test_an_older_export_never_overwrites_newer_knowledge(ledger: Engine, tmp_path: Path) -> None:
-    newer = export(tmp_path, DAY2, [aftersale(售后单号="A1", 发货物流状态="快递退回中")])
-    older = export(tmp_path, DAY1, [aftersale(售后单号="A1", 发货物流状态="")])
+    newer = export(tmp_path, DAY2, [aftersale(售后单号="101", 发货物流状态="快递退回中")])
+    older = export(tmp_path, DAY1, [aftersale(售后单号="101", 发货物流状态="")])
     run_import(ledger, newer, DAY2)
     report = run_import(ledger, older, DAY2 + timedelta(hours=1)).import_report
     assert report is not None and report.older == 1
@@ -133,9 +133,9 @@ def test_an_older_export_never_overwrites_newer_knowledge(ledger: Engine, tmp_pa
 
 def test_several_shops_in_one_ledger(ledger: Engine, tmp_path: Path) -> None:
     run_import(
-        ledger, export(tmp_path, DAY1, [aftersale(售后单号="A1"), aftersale(售后单号="A2", 门店名称="二号店")]), DAY1
+        ledger, export(tmp_path, DAY1, [aftersale(售后单号="101"), aftersale(售后单号="102", 门店名称="二号店")]), DAY1
     )
-    run_import(ledger, export(tmp_path, DAY2, [aftersale(售后单号="A1", 门店名称="")]), DAY2, shop="三号店")
+    run_import(ledger, export(tmp_path, DAY2, [aftersale(售后单号="101", 门店名称="")]), DAY2, shop="三号店")
     with ledger.connect() as conn:
         names = set(conn.execute(select(shops.c.name)).scalars())
         per_shop = dict(
@@ -148,11 +148,11 @@ def test_several_shops_in_one_ledger(ledger: Engine, tmp_path: Path) -> None:
     assert names == {"示例旗舰店", "二号店", "三号店"}
     assert per_shop == {"示例旗舰店": 1, "二号店": 1, "三号店": 1}  # the same 售后单号 in two shops is two rows
     only = analyse_ledger(ledger, settings=load_settings(), now=DAY2, shops=["二号店"])
-    assert [d.aftersale.aftersale_id for d in only.decisions] == ["A2"]
+    assert [d.aftersale.aftersale_id for d in only.decisions] == ["102"]
 
 
 def test_interception_outcomes_come_from_the_next_export(ledger: Engine, tmp_path: Path) -> None:
-    numbers = {"A1": "73610555582881", "A2": "73610555582882", "A3": "73610555582883"}
+    numbers = {"101": "73610555582881", "102": "73610555582882", "103": "73610555582883"}
     run_import(
         ledger, export(tmp_path, DAY1, [aftersale(售后单号=a, 发货物流单号=n) for a, n in numbers.items()]), DAY1
     )
@@ -165,25 +165,25 @@ def test_interception_outcomes_come_from_the_next_export(ledger: Engine, tmp_pat
         now=DAY1 + timedelta(minutes=20),
     )
     day2 = [
-        aftersale(售后单号="A1", 发货物流单号=numbers["A1"], 发货物流状态="快递退回中"),
-        aftersale(售后单号="A2", 发货物流单号=numbers["A2"], 发货物流状态="买家已签收"),
-        aftersale(售后单号="A3", 发货物流单号=numbers["A3"], 发货物流状态="运输中"),
+        aftersale(售后单号="101", 发货物流单号=numbers["101"], 发货物流状态="快递退回中"),
+        aftersale(售后单号="102", 发货物流单号=numbers["102"], 发货物流状态="买家已签收"),
+        aftersale(售后单号="103", 发货物流单号=numbers["103"], 发货物流状态="运输中"),
     ]
     analysis = run_import(ledger, export(tmp_path, DAY2, day2), DAY2)
     assert analysis.import_report is not None and analysis.import_report.outcomes == {"success": 1, "failed": 1}
     with ledger.connect() as conn:
         outcomes = dict(conn.execute(select(interceptions.c.tracking_no, interceptions.c.outcome)).all())
-    assert outcomes == {numbers["A1"]: "success", numbers["A2"]: "failed", numbers["A3"]: "pending"}
+    assert outcomes == {numbers["101"]: "success", numbers["102"]: "failed", numbers["103"]: "pending"}
     decided = {d.aftersale.aftersale_id: d for d in analysis.decisions}
-    assert decided["A1"].bucket is Bucket.RETURNING and said(decided["A1"], "拦截成功")
-    assert decided["A2"].bucket is Bucket.VERIFY and said(decided["A2"], "拦截失败")
-    assert decided["A3"].bucket is Bucket.INTERCEPTING and said(decided["A3"], "11-26 09:50 由 小李")
+    assert decided["101"].bucket is Bucket.RETURNING and said(decided["101"], "拦截成功")
+    assert decided["102"].bucket is Bucket.VERIFY and said(decided["102"], "拦截失败")
+    assert decided["103"].bucket is Bucket.INTERCEPTING and said(decided["103"], "11-26 09:50 由 小李")
 
 
 def test_sent_parcels_are_not_listed_again_and_are_chased_later(ledger: Engine, tmp_path: Path) -> None:
     rows = [
-        aftersale(售后单号="A1", 发货物流单号=ZTO),
-        aftersale(售后单号="A2", 发货物流单号="73610555582884,YT8962646785389"),
+        aftersale(售后单号="101", 发货物流单号=ZTO),
+        aftersale(售后单号="102", 发货物流单号="73610555582884,YT8962646785389"),
     ]
     path = export(tmp_path, DAY1, rows)
     run_import(ledger, path, DAY1)
@@ -193,12 +193,12 @@ def test_sent_parcels_are_not_listed_again_and_are_chased_later(ledger: Engine, 
     settings = load_settings(partners="zhongtong")
     soon = analyse([path], settings=settings, now=DAY1 + timedelta(hours=5), ledger=ledger)
     decided = {d.aftersale.aftersale_id: d for d in soon.decisions}
-    assert decided["A1"].bucket is Bucket.INTERCEPTING
-    assert decided["A2"].bucket is Bucket.INTERCEPT  # one of its two parcels still has to go
-    assert [p.tracking_no for p in decided["A2"].parcels] == ["YT8962646785389"]
+    assert decided["101"].bucket is Bucket.INTERCEPTING
+    assert decided["102"].bucket is Bucket.INTERCEPT  # one of its two parcels still has to go
+    assert [p.tracking_no for p in decided["102"].parcels] == ["YT8962646785389"]
     assert [g.numbers for g in soon.groups(Bucket.INTERCEPT)] == [["YT8962646785389"]]
     later = analyse([path], settings=settings, now=DAY1 + timedelta(hours=49), ledger=ledger)
-    assert {d.aftersale.aftersale_id: d.bucket for d in later.decisions}["A1"] is Bucket.CHASE
+    assert {d.aftersale.aftersale_id: d.bucket for d in later.decisions}["101"] is Bucket.CHASE
     assert [g.numbers for g in later.groups(Bucket.CHASE)] == [[ZTO]]
 
 
@@ -211,8 +211,8 @@ def test_bucket_counts_are_kept_per_import(ledger: Engine, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("statement", ["UPDATE events SET operator = 'x'", "DELETE FROM events"])
 def test_the_event_log_is_append_only(ledger: Engine, tmp_path: Path, statement: str) -> None:
-    run_import(ledger, export(tmp_path, DAY1, [aftersale(售后单号="A1")]), DAY1)
-    run_import(ledger, export(tmp_path, DAY2, [aftersale(售后单号="A1", 发货物流状态="已签收")]), DAY2)
+    run_import(ledger, export(tmp_path, DAY1, [aftersale(售后单号="101")]), DAY1)
+    run_import(ledger, export(tmp_path, DAY2, [aftersale(售后单号="101", 发货物流状态="已签收")]), DAY2)
     logged = count(ledger, events)
     assert logged > 0
     with pytest.raises(Exception, match="append-only"), ledger.begin() as conn:

@@ -29,7 +29,7 @@ NUMBERS = [f"7361055558288{i}" for i in range(6)]
 
 @pytest.fixture
 def shop_id(ledger: Engine, tmp_path: Path) -> int:
-    rows = [aftersale(售后单号=f"A{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)]
+    rows = [aftersale(售后单号=f"10{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)]
     path = write_xlsx(tmp_path / "售后单导出-2026-11-26-09-30-00.xlsx", rows)
     import_and_analyse([path], settings=load_settings(partners="zhongtong"), now=NOW, ledger=ledger)
     with ledger.connect() as conn:

@@ -37,14 +37,14 @@ def decided_now(ledger: Engine, now: datetime) -> dict[str, str]:
 
 def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_path: Path) -> None:
     settings = load_settings()
-    rows = [aftersale(售后单号=f"A{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)]
-    rows.append(aftersale(售后单号="A9", 售后类型="退货退款"))
+    rows = [aftersale(售后单号=f"10{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)]
+    rows.append(aftersale(售后单号="109", 售后类型="退货退款"))
     load(ledger, tmp_path, DAY1, rows)
     assert refresh_work(ledger, settings=settings, now=DAY1).shops_rebuilt == 1
     assert (
         kept(ledger)
         == decided_now(ledger, DAY1)
-        == {"A0": "intercept", "A1": "intercept", "A2": "intercept", "A9": "out_of_scope"}
+        == {"100": "intercept", "101": "intercept", "102": "intercept", "109": "out_of_scope"}
     )
     assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed()  # nothing changed: nothing written
 
@@ -52,32 +52,32 @@ def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_p
         shop_id = conn.execute(select(shops.c.id)).scalar_one()
     record_sent(ledger, [ParcelRef(shop_id, NUMBERS[0], "zhongtong")], operator="小王", now=DAY1)
     assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed(0, 1)
-    assert kept(ledger)["A0"] == "intercepting" == decided_now(ledger, DAY1)["A0"]
+    assert kept(ledger)["100"] == "intercepting" == decided_now(ledger, DAY1)["100"]
     with ledger.connect() as conn:
-        recheck = conn.execute(select(work.c.recheck_at).where(work.c.aftersale_id == "A0")).scalar_one()
-        reasons = json.loads(conn.execute(select(work.c.reasons).where(work.c.aftersale_id == "A0")).scalar_one())
+        recheck = conn.execute(select(work.c.recheck_at).where(work.c.aftersale_id == "100")).scalar_one()
+        reasons = json.loads(conn.execute(select(work.c.reasons).where(work.c.aftersale_id == "100")).scalar_one())
     assert recheck == DAY1 + timedelta(hours=48)
     assert not any("小时" in r and "只剩" in r for r in reasons)  # nothing that goes stale with the clock
 
     later = DAY1 + timedelta(hours=49)
     assert refresh_work(ledger, settings=settings, now=later) == Refreshed(0, 1)  # the chase fell due
     assert kept(ledger) == decided_now(ledger, later)
-    assert kept(ledger)["A0"] == "chase"
+    assert kept(ledger)["100"] == "chase"
 
     day2 = [
-        aftersale(售后单号="A0", 发货物流单号=NUMBERS[0], 发货物流状态="快递退回中"),
-        aftersale(售后单号="B1", 发货物流单号="SF1385628716739"),
+        aftersale(售后单号="100", 发货物流单号=NUMBERS[0], 发货物流状态="快递退回中"),
+        aftersale(售后单号="301", 发货物流单号="SF1385628716739"),
     ]
     load(ledger, tmp_path, DAY1 + timedelta(days=2), day2)
     refreshed = refresh_work(ledger, settings=settings, now=later)
     assert refreshed.shops_rebuilt == 1
-    assert kept(ledger) == decided_now(ledger, later) == {"A0": "returning", "B1": "intercept"}
+    assert kept(ledger) == decided_now(ledger, later) == {"100": "returning", "301": "intercept"}
 
 
 def test_parcels_are_kept_once_per_list_with_their_courier(ledger: Engine, tmp_path: Path) -> None:
     rows = [
-        aftersale(售后单号="A1", 发货物流单号=f"{NUMBERS[0]},{NUMBERS[2]}"),
-        aftersale(售后单号="A2", 发货物流单号="431234567890123"),
+        aftersale(售后单号="101", 发货物流单号=f"{NUMBERS[0]},{NUMBERS[2]}"),
+        aftersale(售后单号="102", 发货物流单号="431234567890123"),
     ]
     load(ledger, tmp_path, DAY1, rows)
     refresh_work(ledger, settings=load_settings(), now=DAY1)
@@ -91,6 +91,6 @@ def test_parcels_are_kept_once_per_list_with_their_courier(ledger: Engine, tmp_p
 
 
 def test_a_different_chase_window_decides_everything_again(ledger: Engine, tmp_path: Path) -> None:
-    load(ledger, tmp_path, DAY1, [aftersale(售后单号="A1")])
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号="101")])
     refresh_work(ledger, settings=load_settings(), now=DAY1)
     assert refresh_work(ledger, settings=load_settings(chase_hours=24), now=DAY1).shops_rebuilt == 1

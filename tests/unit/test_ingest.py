@@ -131,15 +131,15 @@ def test_forced_wrong_encoding_says_how_to_fix(tmp_path: Path) -> None:
 
 
 def test_newer_export_wins_for_the_same_aftersale(tmp_path: Path) -> None:
-    older = write_xlsx(tmp_path / "售后单导出-2026-11-25-09-00-00.xlsx", [aftersale(售后单号="A1", 发货物流状态="")])
+    older = write_xlsx(tmp_path / "售后单导出-2026-11-25-09-00-00.xlsx", [aftersale(售后单号="101", 发货物流状态="")])
     newer = write_xlsx(
         tmp_path / "售后单导出-2026-11-26-09-00-00.xlsx",
-        [aftersale(售后单号="A1", 发货物流状态="快递退回中"), aftersale(售后单号="B2")],
+        [aftersale(售后单号="101", 发货物流状态="快递退回中"), aftersale(售后单号="302")],
     )
     batch = load_exports([newer, older])
     by_id = {r.aftersale_id: r for r in batch.aftersales}
-    assert set(by_id) == {"A1", "B2"}
-    assert by_id["A1"].logistics is LogisticsState.RETURNING
+    assert set(by_id) == {"101", "302"}
+    assert by_id["101"].logistics is LogisticsState.RETURNING
     assert batch.duplicates == 1
     assert batch.files == [older.name, newer.name]
 

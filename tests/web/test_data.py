@@ -16,7 +16,7 @@ from lanjie.web import data
 
 def load(ledger: Engine, tmp_path: Path, deadlines: list[str | None]) -> None:
     rows = [
-        aftersale(售后单号=f"A{i}", 发货物流单号=f"736105555828{i:02d}", 自动处理截止时间=d or "")
+        aftersale(售后单号=f"10{i}", 发货物流单号=f"736105555828{i:02d}", 自动处理截止时间=d or "")
         for i, d in enumerate(deadlines)
     ]
     path = write_xlsx(tmp_path / "售后单导出-2026-11-26-09-30-00.xlsx", rows)
@@ -56,5 +56,5 @@ def test_open_work_pages_in_deadline_order_none_last(ledger: Engine, tmp_path: P
         first, page = data.open_work(conn, None, number=1, size=3, total=4)
         second, _ = data.open_work(conn, None, number=2, size=3, total=4)
     assert page.pages == 2
-    assert [r["aftersale_id"] for r in first + second] == ["A3", "A2", "A1", "A0"]
+    assert [r["aftersale_id"] for r in first + second] == ["103", "102", "101", "100"]
     assert second[0]["deadline"] is None and first[0]["deadline"] == NOW + timedelta(hours=1, minutes=30)

@@ -21,14 +21,14 @@ ZTO = ["73610555582881", "73610555582882", "73610555582883"]
 
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
-    rows = [aftersale(售后单号=f"A{i}", 订单号=f"O{i}", 发货物流单号=n) for i, n in enumerate(ZTO)]
+    rows = [aftersale(售后单号=f"10{i}", 订单号=f"20{i}", 发货物流单号=n) for i, n in enumerate(ZTO)]
     rows += [
-        aftersale(售后单号="B1", 订单号="OB1", 发货物流单号="YT8962646785389", 发货物流状态="买家已签收"),
-        aftersale(售后单号="C1", 订单号="OC1", 发货物流单号="431234567890123"),
-        aftersale(售后单号="D1", 订单号="OD1", 发货物流单号=773012000000000.0),
+        aftersale(售后单号="301", 订单号="302", 发货物流单号="YT8962646785389", 发货物流状态="买家已签收"),
+        aftersale(售后单号="401", 订单号="402", 发货物流单号="431234567890123"),
+        aftersale(售后单号="501", 订单号="502", 发货物流单号=773012000000000.0),
         aftersale(
-            售后单号="X1",
-            订单号="OX1",
+            售后单号="901",
+            订单号="902",
             发货物流单号="SF1385628716739",
             用户售后说明="<script>alert('x')</script>",
             商品名称='<img src=x onerror="alert(1)">外套',
@@ -152,7 +152,7 @@ def test_remarks_are_listed_until_marked(browser: Browser, export: Path, ledger:
 
 def test_aftersale_detail_with_history_and_escaped_buyer_text(browser: Browser, export: Path) -> None:
     upload(browser, export)
-    page = text_of(browser.get("/aftersales/1/X1"))
+    page = text_of(browser.get("/aftersales/1/901"))
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "<script>alert" not in page
     assert "&lt;img src=x onerror=" in page and "<img src=x" not in page
     assert "首次导入" in page and "小王" in page
@@ -207,11 +207,11 @@ def test_next_never_leaves_the_site(ledger: Engine, clock: Clock) -> None:
 
 def test_urgent_and_overdue_rows_are_marked_by_the_server(browser: Browser, tmp_path: Path) -> None:
     rows = [
-        aftersale(售后单号="LATE", 自动处理截止时间="2026-11-26 08:00:00"),
-        aftersale(售后单号="SOON", 自动处理截止时间="2026-11-26 12:00:00"),
-        aftersale(售后单号="CALM", 自动处理截止时间="2026-11-28 12:00:00"),
+        aftersale(售后单号="1001", 自动处理截止时间="2026-11-26 08:00:00"),
+        aftersale(售后单号="1002", 自动处理截止时间="2026-11-26 12:00:00"),
+        aftersale(售后单号="1003", 自动处理截止时间="2026-11-28 12:00:00"),
     ]
     upload(browser, write_xlsx(tmp_path / "售后单导出-2026-11-26-09-30-00.xlsx", rows))
     page = text_of(browser.get("/"))
     found = re.findall(r'<tr class="bucket-intercept ?([a-z]*)".*?/aftersales/1/(\w+)"', page, re.S)
-    assert {name: mark for mark, name in found} == {"LATE": "overdue", "SOON": "urgent", "CALM": ""}
+    assert {name: mark for mark, name in found} == {"1001": "overdue", "1002": "urgent", "1003": ""}
