@@ -1,18 +1,19 @@
 """Open an export file and hand out its rows, whatever format it came in.
 
-.xlsx/.xls/.ods go through python-calamine (cell types kept); .csv is decoded as UTF-8
-(with or without BOM), UTF-16, or GB18030 (a superset of GBK), or as `--encoding` says.
-Files that are not tables (pictures, PDFs, web pages, empty or cut-off downloads) are
-refused with a message saying what the file is and what to do instead.
+.xlsx/.xls/.ods go through python-calamine (cell types kept), after `limits` has checked
+what the workbook declares and what reading it would cost; .csv is decoded as UTF-8 (with
+or without BOM), UTF-16 (with or without BOM), or GB18030 (a superset of GBK), or as
+`--encoding` says, and streamed. Files that are not tables (pictures, PDFs, web pages, empty
+or cut-off downloads) and files beyond the limits are refused with a message saying what
+the file is and what to do instead.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,15 @@ import python_calamine
 
 from lanjie.errors import BadInput
 from lanjie.ingest.columns import HEADER_SCAN_ROWS, Header, find_header
+from lanjie.ingest.limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_CSV_BYTES,
+    MAX_ROWS,
+    WorkbookScan,
+    check_workbook,
+    column_letters,
+)
 
 Row = tuple[int, Sequence[object]]
 
@@ -72,8 +82,11 @@ def open_sheet(path: Path, *, encoding: str | None = None) -> Sheet:
         raise BadInput("file_not_found", path=path)
     if path.is_dir():
         raise BadInput("file_is_dir", path=path)
-    with path.open("rb") as handle:
-        start = handle.read(4096)
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4096)
+    except OSError as error:  # no permission, locked by another program, a dead network drive …
+        raise BadInput("file_unreadable", path=path, detail=error.strerror or str(error)) from error
     if not start:
         raise BadInput("file_empty", path=path)
     kind = sniff(start)
@@ -82,19 +95,27 @@ def open_sheet(path: Path, *, encoding: str | None = None) -> Sheet:
     if kind in ("zip", "ole") or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         if kind == "text":
             raise BadInput("file_not_spreadsheet", path=path)
-        return _open_workbook(path)
+        # What the workbook declares and would cost is checked before the reader sees it.
+        scan = check_workbook(path, kind)
+        return _open_workbook(path, scan)
     return _open_csv(path, encoding)
 
 
-def _open_workbook(path: Path) -> Sheet:
+def _open_workbook(path: Path, scan: WorkbookScan) -> Sheet:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         best: Sheet | None = None
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
-            rows = enumerate(sheet.iter_rows(), (sheet.start or (0, 0))[0] + 1)
+            # iter_rows() pads the rows above the first used one, so it always starts at row 1;
+            # the cells of a row start at the first used column.
+            rows = enumerate(sheet.iter_rows(), 1)
             head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
-            candidate = Sheet(path, name, head, rows, find_header(head))
+            left = (sheet.start or (0, 0))[1]
+            formulas = frozenset(
+                (row + 1, column - left) for row, column in scan.formulas.get(name, ()) if column >= left
+            )
+            candidate = Sheet(path, name, head, rows, find_header(head), formulas)
             if best is None or _score(candidate) > _score(best):
                 best = candidate
     except python_calamine.PasswordError as error:
@@ -119,43 +140,102 @@ def check_encoding(encoding: str) -> None:
         raise BadInput("unknown_encoding", encoding=encoding) from error
 
 
-def decode(data: bytes, encoding: str | None, path: Path) -> str:
+def _csv_encoding(path: Path, encoding: str | None) -> tuple[str, int]:
+    """The encoding the whole of `path` decodes with, and an upper bound of its records (its
+    line breaks + 1): `encoding` if given, else the one its BOM names, else UTF-16 if the
+    bytes look like it (NUL bytes in every other position: the ASCII digits, commas and line
+    breaks of a CSV), else UTF-8, else GB18030 (a superset of GBK). The file is decoded in
+    chunks; only the answer is kept."""
     if encoding:
         check_encoding(encoding)
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as error:
-            raise BadInput("wrong_encoding", path=path, encoding=encoding) from error
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    for candidate in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    raise BadInput("undecodable", path=path)
+        lines = _decoded_lines(path, encoding)
+        if lines is None:
+            raise BadInput("wrong_encoding", path=path, encoding=encoding)
+        return encoding, lines
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    candidates = ["utf-8-sig", "gb18030"]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates.insert(0, "utf-16")
+    elif not head.startswith(codecs.BOM_UTF8):
+        guess = _utf16_guess(head)
+        if guess:
+            candidates.insert(0, guess)
+    for candidate in candidates:
+        lines = _decoded_lines(path, candidate)
+        if lines is not None:
+            return candidate, lines
+    raise BadInput("csv_undecodable", path=path)
+
+
+def _utf16_guess(head: bytes) -> str | None:
+    """UTF-16 without a BOM: many NUL bytes, nearly all in odd positions (little-endian: "1" is
+    31 00) or nearly all in even ones (big-endian). Text in any other encoding has none."""
+    sample = head[: len(head) // 2 * 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= len(sample) // 20 and odd >= 4 * even and odd:
+        return "utf-16-le"
+    if even >= len(sample) // 20 and even >= 4 * odd and even:
+        return "utf-16-be"
+    return None
+
+
+def _decoded_lines(path: Path, encoding: str) -> int | None:
+    """Line breaks + 1 if all of `path` decodes with `encoding`, else None."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 1
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                text = decoder.decode(chunk)
+                lines += text.count("\n") + text.count("\r")
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return lines
 
 
 def _open_csv(path: Path, encoding: str | None) -> Sheet:
-    text = decode(path.read_bytes(), encoding, path)
-    if "\x00" in text:
-        raise BadInput("file_not_spreadsheet", path=path)
-    sample = text[:8192]
-    delimiter = max(",\t;", key=sample.count) if sample else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # One record is one row in Excel, even when a quoted cell holds line breaks.
-    rows = enumerate(reader, 1)
-    try:
-        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
-    except csv.Error as error:
-        raise BadInput("file_corrupt", path=path, detail=str(error)) from error
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise BadInput("csv_too_big", path=path, size=f"{size / 2**20:,.0f}", limit=MAX_CSV_BYTES >> 20)
+    chosen, lines = _csv_encoding(path, encoding)
+    if lines > MAX_ROWS + 1:  # maybe too many records (a quoted cell may hold line breaks): count them
+        for _ in _csv_rows(path, chosen):
+            pass
+    rows = _csv_rows(path, chosen)
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     if not any(any(c.strip() for c in cells) for _, cells in head):
+        rows.close()
         raise BadInput("file_no_rows", path=path)
-    return Sheet(path, None, head, _guard_csv(rows, path), find_header(head))
+    return Sheet(path, None, head, rows, find_header(head))
 
 
-def _guard_csv(rows: Iterator[Row], path: Path) -> Iterator[Row]:
-    try:
-        yield from rows
-    except csv.Error as error:
-        raise BadInput("file_corrupt", path=path, detail=str(error)) from error
+def _csv_rows(path: Path, encoding: str) -> Generator[tuple[int, list[str]], None, None]:
+    """The records of a CSV, streamed from the file (one record is one row in Excel, even when
+    a quoted cell holds line breaks), refused past the row, column and cell limits."""
+    csv.field_size_limit(MAX_CELL_CHARS)  # the csv module's limit is global; ours is the same everywhere
+    with path.open(encoding=encoding, newline="") as handle:
+        sample = handle.read(8192)
+        if "\x00" in sample:
+            raise BadInput("file_not_spreadsheet", path=path)
+        handle.seek(0)
+        delimiter = max(",\t;", key=sample.count) if sample else ","
+        number = 0
+        try:
+            for number, cells in enumerate(csv.reader(handle, delimiter=delimiter), 1):
+                if len(cells) > MAX_COLUMNS:
+                    raise BadInput(
+                        "too_many_columns",
+                        path=path,
+                        column=len(cells),
+                        letters=column_letters(len(cells) - 1),
+                        limit=MAX_COLUMNS,
+                    )
+                if number > MAX_ROWS + 1:
+                    raise BadInput("too_many_rows", path=path, rows=number, limit=MAX_ROWS)
+                yield number, cells
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise BadInput("cell_too_long", path=path, chars=f">{MAX_CELL_CHARS}", limit=MAX_CELL_CHARS) from None
+            raise BadInput("file_corrupt", path=path, detail=f"{error} (row {number + 1})") from error
