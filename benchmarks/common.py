@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lanjie.demo import write_demo_export
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.model import SHANGHAI
 
 CACHE = Path(__file__).parent / ".cache"
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)

@@ -15,7 +15,7 @@ from pathlib import Path
 import xlsxwriter
 
 from lanjie.demo import HEADERS
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.model import SHANGHAI
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)  # the morning the sample exports were made
 

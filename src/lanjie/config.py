@@ -1,4 +1,11 @@
-"""Settings, validated in one place: command-line options > LANJIE_* variables > lanjie.toml."""
+"""Settings, read and validated in one place: command-line options > LANJIE_* variables > lanjie.toml.
+
+Nothing else in lanjie reads LANJIE_* variables or lanjie.toml. The one exception is the
+language of the messages about loading the settings themselves (`Settings.early_lang`): when
+lanjie.toml is broken it cannot say which language it asks for, so those messages follow
+`--lang`, else LANJIE_LANG, else Chinese. Once loaded, `Settings.lang` is the language of
+everything else: `--lang` > LANJIE_LANG > `lang` in lanjie.toml > Chinese.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +18,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from lanjie.buckets import RULES
 from lanjie.couriers import known_couriers, parse_partners
 from lanjie.errors import BadInput
-from lanjie.i18n import Lang
+from lanjie.i18n import Lang, Listing, Text, lang_of
 from lanjie.model import Bucket
 
 FLAG_COLOURS: tuple[str, ...] = ("灰", "紫", "青", "绿", "橙", "红")  # 抖店 star 0..5
-DEFAULT_FLAGS: dict[str, str] = {
-    Bucket.INTERCEPT.value: "紫",
-    Bucket.INTERCEPTING.value: "紫",
-    Bucket.CHASE.value: "紫",
-    Bucket.VERIFY.value: "橙",
-    Bucket.RETURNING.value: "青",
-    Bucket.RETURNED.value: "绿",
-    Bucket.NOT_SHIPPED.value: "灰",
-    Bucket.MANUAL.value: "红",
-}
+DEFAULT_FLAGS: dict[str, str] = {b.value: rule.flag for b, rule in RULES.items() if b is not Bucket.OUT_OF_SCOPE}
 MESSAGE_FIELDS = {"courier": "中通", "count": 3, "date": "11-26", "part": 1, "parts": 2}
 REMARK_FIELDS = {"date": "11-26", "status": "已拦截", "courier": "中通", "operator": "小王"}
 CONFIG_FILE = "lanjie.toml"
+MIN_SECRET_KEY = 32  # characters of LANJIE_SECRET_KEY
 
 _file_values: ContextVar[dict[str, Any] | None] = ContextVar("lanjie_file_values", default=None)
 
@@ -40,8 +41,8 @@ def _check_template(template: str, fields: Mapping[str, object]) -> str:
     try:
         template.format(**fields)
     except (KeyError, IndexError, ValueError) as error:
-        names = "、".join("{" + name + "}" for name in fields)
-        raise ValueError(f"模板「{template}」有误（{error}），可用的占位符：{names}") from error
+        names = Listing("{" + name + "}" for name in fields)
+        raise ValueError(Text("setting_bad_template", template=template, error=str(error), fields=names)) from error
     return template
 
 
@@ -62,9 +63,26 @@ class Settings(BaseSettings):
     flags: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FLAGS))
     operator: str = ""
     database_url: str = ""  # LANJIE_DATABASE_URL; empty: a SQLite file in the user's data folder
+    db_timeout: float = Field(60.0, gt=0, le=24 * 3600)  # seconds a writer waits for the ledger
     secret_key: str = ""  # LANJIE_SECRET_KEY signs the web's session cookies; empty: one made per machine
     max_upload_mb: int = Field(60, ge=1, le=1024)
     shop: str = ""  # the shop to record imports under when the export does not name one
+    debug: bool = False  # LANJIE_DEBUG=1: an unexpected error shows its traceback
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, value: object) -> Lang:
+        lang = lang_of(str(value))
+        if lang is None:
+            raise ValueError(Text("setting_bad_lang", value=value))
+        return lang
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str) -> str:
+        if value and len(value) < MIN_SECRET_KEY:
+            raise ValueError(Text("secret_too_short"))
+        return value
 
     @field_validator("partners", mode="before")
     @classmethod
@@ -72,7 +90,7 @@ class Settings(BaseSettings):
         values = [value] if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
         codes, unknown = parse_partners(str(v) for v in values)
         if unknown:
-            raise ValueError(f"不认识的快递：{'、'.join(unknown)}；可用的有：{known_couriers()}")
+            raise ValueError(Text("setting_unknown_partners", names=Listing(unknown), known=known_couriers()))
         return tuple(sorted(codes))
 
     @field_validator("intercept_template", "verify_template", "chase_template")
@@ -91,9 +109,9 @@ class Settings(BaseSettings):
         buckets = {b.value for b in Bucket}
         for bucket, colour in value.items():
             if bucket not in buckets:
-                raise ValueError(f"旗帜设置里的分类「{bucket}」不存在，可用：{'、'.join(sorted(buckets))}")
+                raise ValueError(Text("setting_unknown_bucket", bucket=bucket, known=Listing(sorted(buckets))))
             if colour not in FLAG_COLOURS:
-                raise ValueError(f"旗帜颜色「{colour}」不存在，可用：{'、'.join(FLAG_COLOURS)}")
+                raise ValueError(Text("setting_unknown_colour", colour=colour, known=Listing(FLAG_COLOURS)))
         return {**DEFAULT_FLAGS, **value}
 
     @property
@@ -109,6 +127,22 @@ class Settings(BaseSettings):
             return getpass.getuser()
         except (KeyError, OSError):
             return "未署名"
+
+    @classmethod
+    def early_lang(cls, option: str | None = None) -> Lang:
+        """The language of messages raised before the settings are loaded, or by loading them:
+        `--lang` (the `option`), else LANJIE_LANG, else Chinese. lanjie.toml is not read: it
+        may be the very thing that is broken."""
+        return lang_of(option or cls._early("lang")) or "zh"
+
+    @classmethod
+    def early_debug(cls) -> bool:
+        """LANJIE_DEBUG, for an unexpected error raised before the settings are loaded."""
+        return (cls._early("debug") or "").strip().lower() in ("1", "true", "yes", "on")
+
+    @classmethod
+    def _early(cls, name: str) -> str | None:
+        return os.environ.get(f"{cls.model_config.get('env_prefix', '')}{name.upper()}")
 
     @classmethod
     def settings_customise_sources(
@@ -145,10 +179,47 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as error:
-        detail = "；".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
-        )
-        sources = "命令行选项、LANJIE_* 环境变量" + (f"或 {path}" if path else "")
+        detail = Listing(map(_problem, error.errors()), separator="clause_separator")
+        sources = Text("setting_sources", path=str(path)) if path else Text("setting_sources_no_file")
         raise BadInput("bad_config", source=sources, detail=detail) from error
     finally:
         _file_values.reset(token)
+
+
+def _problem(error: ErrorDetails) -> Text:
+    """One setting's problem as `name: what is wrong`, in words from the catalogue."""
+    name = ".".join(map(str, error["loc"]))
+    return Text("setting_problem", name=name, problem=_what_is_wrong(error))
+
+
+def _limit(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)  # 0, not 0.0
+
+
+def _what_is_wrong(error: ErrorDetails) -> Text:
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Text):
+        return cause.args[0]  # raised by a validator above
+    match error["type"]:
+        case "greater_than_equal":
+            return Text("setting_at_least", limit=_limit(ctx["ge"]))
+        case "less_than_equal":
+            return Text("setting_at_most", limit=_limit(ctx["le"]))
+        case "greater_than":
+            return Text("setting_more_than", limit=_limit(ctx["gt"]))
+        case "less_than":
+            return Text("setting_less_than", limit=_limit(ctx["lt"]))
+        case "int_parsing" | "int_type" | "int_from_float":
+            return Text("setting_whole_number")
+        case "float_parsing" | "float_type" | "finite_number":
+            return Text("setting_number")
+        case "string_type":
+            return Text("setting_text")
+        case "bool_parsing" | "bool_type":
+            return Text("setting_yes_no")
+        case "dict_type":
+            return Text("setting_table")
+        case "extra_forbidden":
+            return Text("setting_unknown")
+    return Text("setting_invalid", detail=error["msg"])

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from lanjie.ingest.clean import SHANGHAI
 from lanjie.ingest.columns import AFTERSALE_FIELDS
+from lanjie.model import SHANGHAI
 
 HEADERS: tuple[str, ...] = tuple(f.header for f in AFTERSALE_FIELDS if f.key != "courier_name")
 ORDER_HEADERS: tuple[str, ...] = (

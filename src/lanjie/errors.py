@@ -37,3 +37,25 @@ class NotFound(LanjieError):
 
 class Forbidden(LanjieError):
     http_status = 403
+
+
+class LedgerTrouble(LanjieError):
+    """The ledger database could not finish the work (disk full, busy, connection lost).
+
+    Not a bug and not bad input: the transaction was rolled back, nothing was written, and
+    the message says what to do before trying again."""
+
+    exit_code = 2
+    http_status = 503
+
+
+class LedgerFull(LedgerTrouble):
+    http_status = 507  # Insufficient Storage
+
+
+class LedgerBusy(LedgerTrouble):
+    """Another writer held the ledger longer than the wait allowed (LANJIE_DB_TIMEOUT)."""
+
+
+class LedgerConnectionLost(LedgerTrouble):
+    pass

@@ -1,7 +1,18 @@
-"""User-facing messages in Chinese (default) and English (`--lang en` / LANJIE_LANG=en)."""
+"""Every sentence lanjie says to a user, in Chinese (default) and English.
+
+`MESSAGES` is the catalogue: a key and its two texts, which use the same placeholders
+(tests/unit/test_messages.py checks that, and that every key the code uses exists).
+`t(key, lang, **params)` says a message. Code that decides things before anyone knows the
+language (triage's reasons, the cleaners' problems, settings errors) makes a `Text`: a `str`
+that is the Chinese text, so it can be stored and shown as it is, and that keeps its key and
+parameters, so a face can say it in English with `render(lang)` (or `translated(document, lang)`).
+
+The language is chosen once, by `Settings.lang`: `--lang` > LANJIE_LANG > `lang` in lanjie.toml.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
@@ -52,17 +63,65 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path} 里没有任何数据行。请确认导出时选择了要处理的售后单。",
         "{path} has no data rows. Check the export's filters.",
     ),
+    "too_many_rows": (
+        "{path} 的表格写到了第 {rows} 行，超过了 {limit} 行的上限。请在抖店按时间分段重新导出，不要用 Excel/WPS 拼接或另存。",
+        "{path} has content down to row {rows}, beyond the limit of {limit} rows. Export again from 抖店 in shorter date ranges; do not merge or re-save it in Excel/WPS.",
+    ),
+    "too_many_columns": (
+        "{path} 的表格有内容写在第 {column} 列（{letters} 列），超过了 {limit} 列的上限（抖店的售后单导出只有 50 列）。请在抖店重新导出，不要用 Excel/WPS 另存或拼接。",
+        "{path} has content in column {column} ({letters}), beyond the limit of {limit} columns (a 抖店 after-sales export has 50). Export it again from 抖店 instead of re-saving it in Excel/WPS.",
+    ),
+    "cell_too_long": (
+        "{path} 里有一个单元格有 {chars} 个字符，超过了一个单元格最多 {limit} 个字符的上限。请在抖店重新导出，不要用 Excel/WPS 另存。",
+        "A cell in {path} holds {chars} characters, more than the {limit} a cell can hold. Export it again from 抖店 instead of re-saving it.",
+    ),
+    "sheet_sparse": (
+        "{path} 的表格占了 {rows} 行 × {columns} 列的范围，但只有 {cells} 个单元格有内容——范围远大于内容（可能很远的地方有个单元格）。请在抖店重新导出，或删掉多余的行和列后再试。",
+        "{path} spans {rows} rows × {columns} columns but only {cells} cells are written — far more room than content (a stray cell far away?). Export it again from 抖店, or delete the stray rows and columns.",
+    ),
+    "sheet_oversized": (
+        "{path} 的工作表解压后有 {size} MB，但只有 {cells} 个单元格（平均每个单元格最多 {per_cell} 字节）——远超过内容能解释的大小。请在抖店重新导出。",
+        "A sheet of {path} unpacks to {size} MB for only {cells} cells (at most {per_cell} bytes per cell on average) — far more than its content explains. Export it again from 抖店.",
+    ),
+    "strings_oversized": (
+        "{path} 里的文字表解压后有 {size} MB，远超过 {cells} 个单元格用得到的量。请在抖店重新导出，不要用 Excel/WPS 另存。",
+        "The text table of {path} unpacks to {size} MB, far more than {cells} cells can use. Export it again from 抖店 instead of re-saving it.",
+    ),
+    "strings_declared": (
+        "{path} 声明有 {declared} 段文字，实际只有 {found} 段——文件已损坏或被改过。请在抖店重新导出。",
+        "{path} declares {declared} strings but holds {found} — it is damaged or was tampered with. Export it again from 抖店.",
+    ),
+    "strings_copied": (
+        "读取 {path} 要复制约 {size} MB 的文字，远超过 {cells} 个单元格应有的量（同一段长文字被大量单元格重复引用）。请在抖店重新导出。",
+        "Reading {path} would copy about {size} MB of text, far more than {cells} cells should hold (one long text used by very many cells). Export it again from 抖店.",
+    ),
+    "rows_declared": (
+        "{path} 用「重复」声明了 {rows} 行 × {columns} 列的内容，但文件里实际只写了 {written} 个单元格。请在抖店重新导出 .xlsx，不要用 WPS/LibreOffice 另存为 .ods。",
+        "{path} declares {rows} rows × {columns} columns of repeated content but writes only {written} cells. Export the .xlsx again from 抖店 instead of re-saving it as .ods.",
+    ),
+    "file_unpacked_too_big": (
+        "{path} 里的「{part}」解压后有 {size} MB（压缩时只有 {packed} MB），不像正常的导出文件。请在抖店重新导出。",
+        "The part “{part}” of {path} unpacks to {size} MB ({packed} MB packed); this is not a normal export. Export it again from 抖店.",
+    ),
+    "file_structure": (
+        "{path} 的内部结构不寻常（{detail}），无法安全读取。请在抖店重新导出，或用 Excel/WPS 打开后另存为 .xlsx。",
+        "{path} has an unusual inner structure ({detail}) and cannot be read safely. Export it again from 抖店, or open it in Excel/WPS and save it as .xlsx.",
+    ),
+    "csv_too_big": (
+        "{path} 有 {size} MB，超过了 CSV 文件 {limit} MB 的上限。请在抖店按时间分段导出，或导出 .xlsx。",
+        "{path} is {size} MB, beyond the {limit} MB limit for CSV files. Export shorter date ranges, or the .xlsx.",
+    ),
+    "csv_undecodable": (
+        "无法识别 {path} 的文字编码（能读的有 UTF-8、GBK/GB18030、UTF-16）。请用 --encoding 指定，例如 --encoding gbk、--encoding utf-8 或 --encoding utf-16，或用 Excel/WPS 另存为「CSV UTF-8」。",
+        "Cannot tell the text encoding of {path} (readable: UTF-8, GBK/GB18030, UTF-16). Pass one, e.g. --encoding gbk, --encoding utf-8 or --encoding utf-16, or save it as “CSV UTF-8” in Excel/WPS.",
+    ),
     "unknown_encoding": (
         "不认识的编码：{encoding}。常用的是 utf-8、gbk、gb18030。",
         "Unknown encoding: {encoding}. Common ones: utf-8, gbk, gb18030.",
     ),
     "wrong_encoding": (
-        "{path} 不是 {encoding} 编码。去掉 --encoding 让 lanjie 自动识别，或换成 gbk / utf-8。",
-        "{path} is not {encoding}. Drop --encoding to detect it, or try gbk / utf-8.",
-    ),
-    "undecodable": (
-        "无法识别 {path} 的文字编码。请用 --encoding gbk 或 --encoding utf-8 指定。",
-        "Cannot tell the text encoding of {path}. Pass --encoding gbk or --encoding utf-8.",
+        "{path} 不是 {encoding} 编码。去掉 --encoding 让 lanjie 自动识别（UTF-8、GBK/GB18030、UTF-16 都能认出），或换成其中一种。",
+        "{path} is not {encoding}. Drop --encoding to detect it (UTF-8, GBK/GB18030 and UTF-16 are recognised), or pass one of those.",
     ),
     "no_header": (
         "{path} 里找不到表头（售后单号、售后类型、发货物流单号…）。第一行内容是：{found}。请确认这是抖店的售后单导出。",
@@ -149,6 +208,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cannot reach the ledger database {url}: {detail}. Is it running? Use --db / LANJIE_DATABASE_URL to choose another.",
     ),
     "db_error": ("台账数据库 {url} 出错：{detail}", "Ledger database {url} failed: {detail}"),
+    "db_full": (
+        "台账数据库的磁盘满了（{detail}）。这次什么都没有写进台账（已整体撤销）。请腾出磁盘空间后再试一次。",
+        "The ledger database is out of disk space ({detail}). Nothing was written (the whole change was rolled back). "
+        "Free some disk space, then try again.",
+    ),
+    "db_busy": (
+        "台账正被别人写入（可能有人正在导入），等了 {seconds} 秒还没轮到。这次什么都没有写进台账（已整体撤销）。"
+        "请过一会儿再试一次。",
+        "The ledger is busy: someone else is writing to it (probably importing) and it did not free up within "
+        "{seconds} s. Nothing was written (the whole change was rolled back). Try again in a moment.",
+    ),
+    "db_bad_timeout": (
+        "LANJIE_DB_TIMEOUT 应该是等待台账的秒数（大于 0），现在是：{value}",
+        "LANJIE_DB_TIMEOUT must be the seconds to wait for the ledger (more than 0), not: {value}",
+    ),
+    "db_connection_lost": (
+        "和台账数据库的连接断了（{detail}）。这次什么都没有写进台账（已整体撤销）。"
+        "请检查网络和数据库是否在运行，然后再试一次。",
+        "The connection to the ledger database was lost ({detail}). Nothing was written (the whole change was "
+        "rolled back). Check the network and that the database is running, then try again.",
+    ),
     "db_upgraded": ("台账 {url} 的结构：{before} → {after}", "Ledger {url} schema: {before} → {after}"),
     "writing_ledger": ("写入台账 {percent}%（{done}/{total}）", "Writing the ledger {percent}% ({done}/{total})"),
     "already_imported": (
@@ -205,7 +285,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "history_not_found": (
         "台账里没有「{what}」：请确认是售后单号、订单号或快递单号，并且已经导入过。",
-        'Nothing in the ledger for "{key}": give an after-sale ID, order ID or tracking number that was imported.',
+        'Nothing in the ledger for "{what}": give an after-sale ID, order ID or tracking number that was imported.',
     ),
     "history_title": ("「{what}」的经过", "History of {what}"),
     "stats_title": ("最近 {days} 天的拦截（按快递）", "Interceptions in the last {days} days, by courier"),
@@ -240,6 +320,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload_too_large": (
         "文件太大（超过 {limit} MB）：请在抖店分批导出。",
         "The file is too large (over {limit} MB); export in smaller parts.",
+    ),
+    "download_not_found": (
+        "没有「{name}」这个文件：现在的工作里没有它（比如这个快递没有要拦截的单号）。请回到「下载」页，从列表里选。",
+        "There is no file called {name} in the current work. Go back to 下载 and pick one from the list.",
     ),
     "aftersale_not_found": ("台账里没有这个售后单：{what}", "No such after-sale in the ledger: {what}"),
     "nothing_selected": ("没有选中任何单号。", "Nothing was selected."),
@@ -293,9 +377,396 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reading": ("读取", "Reading"),
     "writing": ("生成文件", "Writing"),
     "demo_written": ("已生成 {rows} 行的示例导出：{path}", "Wrote a sample export of {rows} rows: {path}"),
+    # --- words and lists used inside other messages
+    "empty": ("（空）", "(empty)"),
+    "list_separator": ("、", ", "),
+    "clause_separator": ("；", "; "),
+    # --- what each bucket is called and asks for (the Chinese must equal lanjie.buckets.RULES: a test checks)
+    "bucket_label_intercept": ("待拦截", "To intercept"),
+    "bucket_label_intercepting": ("拦截中", "Intercepting"),
+    "bucket_label_chase": ("待催拦截", "To chase"),
+    "bucket_label_verify": ("待核实签收", "To verify"),
+    "bucket_label_returning": ("退回中", "Coming back"),
+    "bucket_label_returned": ("已退回", "Returned"),
+    "bucket_label_not_shipped": ("未发货", "Not shipped"),
+    "bucket_label_manual": ("需人工处理", "Manual"),
+    "bucket_label_out_of_scope": ("无需处理", "Nothing to do"),
+    "bucket_action_intercept": (
+        "发到快递群拦截，再标旗备注",
+        "Send to the courier group to intercept, then flag and remark the order",
+    ),
+    "bucket_action_intercepting": ("已发拦截，等快递退回", "Interception sent; wait for the parcel to come back"),
+    "bucket_action_chase": ("在快递群催拦截", "Chase the interception in the courier group"),
+    "bucket_action_verify": (
+        "联系买家和快递核实签收；协商不成再带凭证拒绝",
+        "Check the delivery with the buyer and the courier; reject with evidence only if that fails",
+    ),
+    "bucket_action_returning": (
+        "确认退回后同意退款（同意拒签后退款）",
+        "Approve the refund once the parcel is back (refund after refused delivery)",
+    ),
+    "bucket_action_returned": ("验货后同意退款", "Check the goods, then approve the refund"),
+    "bucket_action_not_shipped": ("直接同意退款", "Approve the refund"),
+    "bucket_action_manual": ("人工查看", "A person must look"),
+    "bucket_action_out_of_scope": ("无需处理", "Nothing to do"),
+    # --- the ledger's events (the Chinese must equal lanjie.ledger.events.EVENT_LABELS: a test checks)
+    "event_first_seen": ("首次导入", "First imported"),
+    "event_state_changed": ("售后状态变化", "Status changed"),
+    "event_rejected": ("售后被拒绝", "Rejected"),
+    "event_logistics_changed": ("物流状态变化", "Logistics changed"),
+    "event_deadline_changed": ("截止时间变化", "Deadline changed"),
+    "event_tracking_changed": ("发货单号变化", "Tracking number changed"),
+    "event_intercept_requested": ("已发拦截", "Interception sent"),
+    "event_intercept_chased": ("已催拦截", "Interception chased"),
+    "event_intercept_succeeded": ("拦截成功", "Interception succeeded"),
+    "event_intercept_failed": ("拦截失败", "Interception failed"),
+    "event_remark_written": ("已写备注", "Remark written"),
+    # --- triage: why an after-sale is in its bucket
+    "reason_no_logistics": (
+        "没有物流状态，包裹还在路上：发到快递群拦截",
+        "No logistics status, the parcel is on its way: send it to the courier group to intercept",
+    ),
+    "reason_moving": (
+        "包裹运输中（{raw}）：发到快递群拦截",
+        "The parcel is in transit ({raw}): send it to the courier group to intercept",
+    ),
+    "reason_delivering": (
+        "注意：{raw}，可能来不及拦截，请尽快联系快递",
+        "Careful: {raw}; it may be too late to intercept, contact the courier at once",
+    ),
+    "reason_logistics_problem": (
+        "物流异常（{raw}）：拦截时请向快递说明",
+        "Logistics problem ({raw}): tell the courier when asking to intercept",
+    ),
+    "reason_signed": (
+        "物流显示已签收（{raw}）：先核实买家是否收到；拒绝会计入售后拒绝率，没有聊天记录等凭证时不要以「已签收」拒绝",
+        "Logistics says signed for ({raw}): first check whether the buyer got it; a rejection counts against the shop's rejection rate, so never reject as signed for without evidence such as chat records",
+    ),
+    "reason_buyer_refused": (
+        "买家已拒签（{raw}），包裹正在退回：确认退回后同意拒签后退款",
+        "The buyer refused the parcel ({raw}) and it is coming back: approve the refund once it is back",
+    ),
+    "reason_returning": (
+        "快递退回中（{raw}，含拦截成功）：确认退回后同意退款",
+        "The courier is sending it back ({raw}, a successful interception included): approve the refund once it is back",
+    ),
+    "reason_returned": (
+        "包裹已退回商家（{raw}）：验货后同意退款",
+        "The parcel is back at the shop ({raw}): check the goods, then approve the refund",
+    ),
+    "reason_not_refund_only": ("不是仅退款（售后类型：{type}）", "Not a refund-only request (type: {type})"),
+    "reason_not_pending": (
+        "售后状态为「{state}」，不需要商家处理",
+        'The status is "{state}": nothing for the shop to do',
+    ),
+    "reason_unknown_type": (
+        "售后类型「{value}」不认识，请人工判断",
+        'Unknown after-sale type "{value}": a person must decide',
+    ),
+    "reason_empty_type": ("售后类型是空的，请人工判断", "The after-sale type is empty: a person must decide"),
+    "reason_unknown_state": (
+        "售后状态「{value}」不认识，请人工判断",
+        'Unknown after-sale status "{value}": a person must decide',
+    ),
+    "reason_empty_state": ("售后状态是空的，请人工判断", "The after-sale status is empty: a person must decide"),
+    "reason_when": ("{at} 由 {operator}", "at {at} by {operator}"),
+    "reason_intercept_failed": (
+        "拦截失败：{when} 发了拦截，但包裹已被签收",
+        "Interception failed: asked {when}, but the parcel was signed for",
+    ),
+    "reason_intercept_succeeded": ("拦截成功：{when} 发的拦截", "Interception succeeded: asked {when}"),
+    "reason_partly_sent": (
+        "单号 {numbers} 已于 {when} 发过拦截，只需发其余单号",
+        "{numbers} already sent for interception {when}: send only the other numbers",
+    ),
+    "reason_chase": (
+        "{when} 发了拦截，过了 {hours:g} 小时仍在路上：请在快递群催一下",
+        "Interception asked {when}, still moving after {hours:g} hours: chase it in the courier group",
+    ),
+    "reason_intercepting": (
+        "已于 {when} 发快递群拦截，等快递退回",
+        "Sent to the courier group for interception {when}: wait for the parcel to come back",
+    ),
+    "reason_not_shipped": ("还没有发货：直接同意退款", "Not shipped yet: approve the refund"),
+    "reason_no_tracking": (
+        "已发货但没有发货物流单号：请在抖店订单详情里查到单号再处理",
+        "Shipped but without a tracking number: look it up in the 抖店 order details first",
+    ),
+    "reason_shipped_since": (
+        "申请时还没发货，但现在已有发货单号：包裹已寄出，需要拦截",
+        "Not shipped when asked, but it has a tracking number now: the parcel left and must be intercepted",
+    ),
+    "reason_unknown_logistics": (
+        "发货物流状态「{value}」不认识，请人工判断",
+        'Unknown logistics status "{value}": a person must decide',
+    ),
+    "reason_courier_unknown": (
+        "单号 {number} 无法确定快递公司{guess}，请核对后发到对应快递群",
+        "The courier of {number} is not certain{guess}: check it, then send it to that courier's group",
+    ),
+    "reason_courier_guess": ("（可能是 {couriers}，仅为猜测）", " (perhaps {couriers}, only a guess)"),
+    "reason_no_deadline": ("没有自动处理截止时间，请在抖店核对", "No auto-processing deadline: check it in 抖店"),
+    "reason_overdue": (
+        "已超过自动处理截止时间 {hours:.1f} 小时",
+        "{hours:.1f} hours past the auto-processing deadline",
+    ),
+    "reason_hours_left": (
+        "距自动处理截止只剩 {hours:.1f} 小时",
+        "Only {hours:.1f} hours left before the auto-processing deadline",
+    ),
+    # --- cleaning: what is wrong with a cell
+    "problem_scientific": (
+        "单号被 Excel 改成了科学计数法，请从抖店重新导出，不要用 Excel 打开后保存",
+        "Excel turned the number into scientific notation: export it again from 抖店 and do not re-save it in Excel",
+    ),
+    "problem_too_long_float": (
+        "单号超过 15 位，被 Excel 当成数字后丢了末尾的数字，请从抖店重新导出，不要用 Excel 打开后保存",
+        "The number has more than 15 digits and Excel, storing it as a number, lost the last ones: export it again from 抖店 and do not re-save it in Excel",
+    ),
+    "problem_zeros": (
+        "单号末尾是一串 0，像是被 Excel 改成科学计数法后丢了数字，请核对原单号",
+        "The number ends in a run of zeros, as if Excel lost digits in scientific notation: check the original number",
+    ),
+    "problem_not_integer": (
+        "单号是带小数的数字，不是有效单号，请核对",
+        "The number has decimals, so it is not a valid number: check it",
+    ),
+    "problem_float_unproven": (
+        "单号被 Excel 存成了数字，无法确定开头有没有丢掉 0，请从抖店重新导出，不要用 Excel 打开后保存",
+        "Excel stored the number as a number, so a leading 0 may be lost: export it again from 抖店 and do not re-save it in Excel",
+    ),
+    "problem_bad_tracking": (
+        "单号里有不该出现的字符，只能是字母和数字，请核对",
+        "The number holds characters that do not belong (only letters and digits may): check it",
+    ),
+    "problem_not_tracking": (
+        "不像快递单号（应为 6 到 40 位字母和数字，至少 5 个数字），请核对",
+        "Not like a tracking number (6 to 40 letters and digits, at least 5 digits): check it",
+    ),
+    "problem_space_inside": (
+        "单号中间有空格，不知道是一个单号还是两个，请核对后用逗号或换行分开",
+        "A space inside the number: is it one number or two? Check it, then separate numbers with commas or line breaks",
+    ),
+    "problem_invisible_inside": (
+        "单号中间有看不见的字符（可能是从网页或聊天里复制来的），请核对后重新输入",
+        "An invisible character inside the number (copied from a web page or a chat?): check it and type it again",
+    ),
+    "problem_not_text": (
+        "这一格是{kind}，不是单号，请核对这一列是不是单号",
+        "This cell holds {kind}, not a number: check that this column holds the numbers",
+    ),
+    "kind_bool": ("是/否", "a yes/no value"),
+    "kind_date": ("日期", "a date"),
+    "kind_time": ("时间", "a time"),
+    "kind_duration": ("时长", "a duration"),
+    "problem_formula": (
+        "这一格是公式，不是单号：请从抖店重新导出，或把公式换成原来的单号",
+        "This cell is a formula, not a number: export it again from 抖店, or replace the formula by the original number",
+    ),
+    "problem_bad_id": (
+        "不是抖店的单号格式（应当全是数字），请核对",
+        "Not a 抖店 ID (it should be all digits): check it",
+    ),
+    "problem_bad_money": ("金额看不懂，应为数字，如 89.50", "Cannot read the amount: it should be a number like 89.50"),
+    "problem_bad_time": (
+        "时间看不懂，应为 2026-11-26 09:30:00 这样的格式",
+        "Cannot read the time: it should look like 2026-11-26 09:30:00",
+    ),
+    "problem_no_aftersale_id": ("这一行没有售后单号，已跳过", "This row has no after-sale ID and was skipped"),
+    "problem_unknown_courier_name": (
+        "快递公司名称不认识，这些单号的快递将按单号规则判断",
+        "Unknown courier name: the courier of these numbers is judged by their shape",
+    ),
+    "blocker_aftersale_id": ("售后单号无法使用：{problem}", "The after-sale ID cannot be used: {problem}"),
+    "blocker_order_id": ("订单号无法使用：{problem}", "The order ID cannot be used: {problem}"),
+    # --- settings
+    "setting_sources": ("命令行选项、LANJIE_* 环境变量或 {path}", "command-line options, LANJIE_* variables or {path}"),
+    "setting_sources_no_file": ("命令行选项、LANJIE_* 环境变量", "command-line options or LANJIE_* variables"),
+    "setting_problem": ("{name}: {problem}", "{name}: {problem}"),
+    "setting_bad_lang": (
+        "提示语言只能是 zh（中文）或 en（英文），而不是「{value}」",
+        'The language must be zh (Chinese) or en (English), not "{value}"',
+    ),
+    "setting_unknown_partners": (
+        "不认识的快递：{names}；可用的有：{known}",
+        "Unknown courier: {names}; known: {known}",
+    ),
+    "setting_bad_template": (
+        "模板「{template}」有误（{error}），可用的占位符：{fields}",
+        'The template "{template}" is wrong ({error}); placeholders available: {fields}',
+    ),
+    "setting_unknown_bucket": (
+        "旗帜设置里的分类「{bucket}」不存在，可用：{known}",
+        'There is no bucket "{bucket}" for a flag; buckets: {known}',
+    ),
+    "setting_unknown_colour": (
+        "旗帜颜色「{colour}」不存在，可用：{known}",
+        'There is no flag colour "{colour}"; colours: {known}',
+    ),
+    "setting_at_least": ("应不小于 {limit}", "must be at least {limit}"),
+    "setting_at_most": ("应不大于 {limit}", "must be at most {limit}"),
+    "setting_more_than": ("应大于 {limit}", "must be more than {limit}"),
+    "setting_less_than": ("应小于 {limit}", "must be less than {limit}"),
+    "setting_whole_number": ("应为整数", "must be a whole number"),
+    "setting_number": ("应为数字", "must be a number"),
+    "setting_text": ("应为文字", "must be text"),
+    "setting_yes_no": ("应为 true 或 false", "must be true or false"),
+    "setting_table": ("应为一组「名称 = 值」", "must be a table of name = value"),
+    "setting_unknown": ("没有这项设置", "there is no such setting"),
+    "setting_invalid": ("值不对（{detail}）", "invalid ({detail})"),
+    # --- command-line usage: the parts of the sentences above
+    "usage_argument": ("参数 {name}", "{name}"),
+    "usage_option": ("选项 {name}", "{name}"),
+    "usage_with_help": ("{what}（{help}）", "{what} ({help})"),
+    "usage_should_be": ("应为{kind}", "should be a {kind}"),
+    "usage_not_a": ("「{value}」不是{kind}", '"{value}" is not a {kind}'),
+    "usage_type_number": ("数字", "number"),
+    "usage_type_integer": ("整数", "whole number"),
+    "usage_type_boolean": ("是/否", "yes/no value"),
+    # --- command-line tables and lines
+    "col_urgent": ("紧急", "Urgent"),
+    "courier_unknown": ("未识别快递", "Unknown courier"),
+    "problem_line": (
+        "{file} 第 {row} 行 {field}「{value}」：{message}",
+        '{file} row {row} {field} "{value}": {message}',
+    ),
+    "import_details": ("（{changes}）", " ({changes})"),
+    "event_count": ("{event} {n}", "{event} {n}"),
+    "sent_what_chase": ("催拦截", "to chase"),
+    "sent_what_intercept": ("待拦截", "to intercept"),
+    "remarks_none": ("没有要写的备注。", "No remarks to write."),
+    "remarks_title": ("要写的备注（{n} 个订单）", "Remarks to write ({n} orders)"),
+    "col_shop": ("店铺", "Shop"),
+    "col_order_id": ("订单号", "Order"),
+    "col_flag": ("旗帜", "Flag"),
+    "col_remark": ("备注", "Remark"),
+    "history_aftersale": ("{shop} 售后单 {aftersale_id}", "{shop} after-sale {aftersale_id}"),
+    "history_details": (
+        "订单 {order_id}  单号 {tracking_nos}  {state} / {logistics}",
+        "order {order_id}  tracking {tracking_nos}  {state} / {logistics}",
+    ),
+    "no_logistics_state": ("无物流状态", "no logistics status"),
+    "col_time": ("时间", "Time"),
+    "col_operator": ("操作人", "Operator"),
+    "col_event": ("事件", "Event"),
+    "col_tracking_no": ("快递单号", "Tracking no."),
+    "col_change": ("内容", "Change"),
+    "col_requests": ("发出拦截", "Requested"),
+    "col_succeeded": ("成功", "Succeeded"),
+    "col_failed": ("失败", "Failed"),
+    "col_pending": ("待定", "Pending"),
+    "col_median_hours": ("退回中位小时", "Median hours to return"),
+    "stats_per_day_title": ("每天的工作量（当天最后一次导入后）", "Work per day (after each day's last import)"),
+    "col_date": ("日期", "Date"),
+    "db_location": ("台账：{url}（{backend}）", "Ledger: {url} ({backend})"),
+    "db_revision": ("结构版本：{revision}（最新 {head}）", "Schema version: {revision} (latest {head})"),
+    "db_size": ("文件大小：{kb:.0f} KB", "File size: {kb:.0f} KB"),
+    "password_prompt": ("密码：", "Password: "),
+    "password_again": ("再输一次：", "Again: "),
 }
 
 
-def t(key: str, lang: Lang = "zh", **params: Any) -> str:
+def lang_of(value: str | None) -> Lang | None:
+    """`zh`/`en` (or zh_CN, en-US, English, 中文 …) as a Lang; None when it is neither."""
+    chosen = (value or "").strip().lower()
+    if chosen.startswith("en"):
+        return "en"
+    if chosen.startswith(("zh", "cn", "chinese")) or chosen == "中文":
+        return "zh"
+    return None
+
+
+class Phrase(str):
+    """Words for a user that can be said in either language.
+
+    As a `str` a phrase is its Chinese text: what the ledger stores, the web shows, tests
+    compare, and what `lanjie` prints by default. `render(lang)` says it in the language asked.
+    """
+
+    __slots__ = ()
+
+    def render(self, lang: Lang) -> str:
+        return str(self)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen")
+
+
+def say(value: object, lang: Lang) -> object:
+    """A message parameter in `lang`: phrases are rendered, anything else is left as it is."""
+    return value.render(lang) if isinstance(value, Phrase) else value
+
+
+class Text(Phrase):
+    """A catalogue message with its parameters: `Text("problem_formula")`,
+    `Text("reason_moving", raw="运输中")`. Parameters may be phrases themselves; they are
+    said in the same language as the message. Frozen and hashable (as its Chinese text)."""
+
+    key: str
+    params: Mapping[str, object]  # not to be changed: the Chinese text was made from them
+
+    def __new__(cls, key: str, /, **params: object) -> Text:
+        # As lean as it can be: triage makes one for most after-sales of a 100,000-row export.
+        self = str.__new__(cls, MESSAGES[key][0].format(**params))
+        attributes = self.__dict__
+        attributes["key"] = key
+        attributes["params"] = params
+        return self
+
+    def render(self, lang: Lang) -> str:
+        return str(self) if lang == "zh" else t(self.key, lang, **self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle and copy rebuild it from its key, not its text
+        return _text, (self.key, dict(self.params))
+
+    def __repr__(self) -> str:
+        return f"Text({self.key!r}{''.join(f', {k}={v!r}' for k, v in self.params.items())})"
+
+
+def _text(key: str, params: dict[str, object]) -> Text:
+    return Text(key, **params)
+
+
+class Listing(Phrase):
+    """Several values in one phrase: `中通、韵达` in Chinese, `中通, 韵达` in English
+    (`separator` names the catalogue entry that joins them)."""
+
+    items: tuple[object, ...]
+    separator: str
+
+    def __new__(cls, items: Iterable[object], /, separator: str = "list_separator") -> Listing:
+        values = tuple(items)
+        self = str.__new__(cls, MESSAGES[separator][0].join(str(v) for v in values))
+        attributes = self.__dict__
+        attributes["items"] = values
+        attributes["separator"] = separator
+        return self
+
+    def render(self, lang: Lang) -> str:
+        if lang == "zh":
+            return str(self)
+        return t(self.separator, lang).join(str(say(v, lang)) for v in self.items)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Listing, (self.items, self.separator)
+
+
+def t(key: str, lang: Lang = "zh", **params: object) -> str:
+    """The message `key` in `lang`, its placeholders filled with `params`."""
     zh, en = MESSAGES[key]
-    return (en if lang == "en" else zh).format(**params)
+    if lang == "zh":  # a phrase is its Chinese text already
+        return zh.format(**params)
+    return en.format(**{name: say(value, lang) for name, value in params.items()})
+
+
+def translated(document: Any, lang: Lang) -> Any:
+    """A JSON-like document (dicts, lists, tuples) with every phrase in it said in `lang`."""
+    if lang == "zh":
+        return document
+    if isinstance(document, Phrase):
+        return document.render(lang)
+    if isinstance(document, dict):
+        return {key: translated(value, lang) for key, value in document.items()}
+    if isinstance(document, (list, tuple)):
+        return [translated(value, lang) for value in document]
+    return document

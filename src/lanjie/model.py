@@ -5,9 +5,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import NamedTuple
+
+# Beijing time. China has kept UTC+8 without daylight saving since 1991, so a fixed offset
+# is exact for every export and much cheaper than a tz database lookup per timestamp.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class AfterSaleType(enum.StrEnum):
@@ -61,19 +65,6 @@ class Bucket(enum.StrEnum):
     NOT_SHIPPED = "not_shipped"
     MANUAL = "manual"
     OUT_OF_SCOPE = "out_of_scope"
-
-
-BUCKET_LABELS: dict[Bucket, str] = {
-    Bucket.INTERCEPT: "待拦截",
-    Bucket.INTERCEPTING: "拦截中",
-    Bucket.CHASE: "待催拦截",
-    Bucket.VERIFY: "待核实签收",
-    Bucket.RETURNING: "退回中",
-    Bucket.RETURNED: "已退回",
-    Bucket.NOT_SHIPPED: "未发货",
-    Bucket.MANUAL: "需人工处理",
-    Bucket.OUT_OF_SCOPE: "无需处理",
-}
 
 
 DEFAULT_SHOP = "默认店铺"  # when neither --shop nor the export's 门店名称 names one

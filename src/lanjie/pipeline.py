@@ -2,101 +2,29 @@
 
 from __future__ import annotations
 
-import gc
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from lanjie.config import Settings
 from lanjie.couriers import assign_couriers
 from lanjie.ingest.load import Batch, OnFile, load_exports
 from lanjie.ingest.prefetch import Prefetch
 from lanjie.ledger.importer import ImportReport, Progress, import_batch, record_bucket_counts
-from lanjie.ledger.records import latest_import_time, load_current, load_facts, shop_ids
-from lanjie.model import DEFAULT_SHOP, AfterSale, Bucket, Decision, LedgerFacts, Parcel
-from lanjie.outputs.messages import CourierGroup, group_by_courier
-from lanjie.outputs.remarks import Remark, build_remarks
+from lanjie.ledger.problems import current_imports, load_notes, record_problems
+from lanjie.ledger.records import (
+    latest_import_time,
+    load_aftersales,
+    load_current,
+    load_facts,
+    load_written_remarks,
+    shop_ids,
+)
+from lanjie.model import DEFAULT_SHOP, AfterSale, Decision, LedgerFacts
 from lanjie.triage import triage
-
-_STILL_MOVING = (Bucket.INTERCEPT, Bucket.INTERCEPTING)
-
-
-@dataclass
-class Analysis:
-    batch: Batch
-    decisions: list[Decision]
-    settings: Settings
-    now: datetime
-    import_report: ImportReport | None = None
-    facts: LedgerFacts = field(default_factory=dict)
-    imported_at: datetime | None = None  # when the ledger's view of this work was imported
-    _groups: dict[Bucket, list[CourierGroup]] = field(default_factory=dict)
-
-    def groups(self, bucket: Bucket) -> list[CourierGroup]:
-        if bucket not in self._groups:
-            self._groups[bucket] = group_by_courier(self.decisions, bucket)
-        return self._groups[bucket]
-
-    def listed_parcels(self, bucket: Bucket) -> list[tuple[AfterSale, Parcel]]:
-        """The parcels of the list lanjie gave out for `bucket` (to send, or to chase).
-
-        For interception this includes parcels someone recorded as sent since the latest
-        import: they were on the same list, so whoever reports them next learns who was first.
-        """
-        since = self.imported_at
-        listed = []
-        for decision in self.decisions:
-            on_list = {p.tracking_no for p in decision.parcels} if decision.bucket is bucket else set()
-            for parcel in decision.aftersale.parcels:
-                fact = self.facts.get(parcel.tracking_no)
-                sent_since = (
-                    bucket is Bucket.INTERCEPT
-                    and since is not None
-                    and fact is not None
-                    and fact.requested_at >= since
-                    and decision.bucket in _STILL_MOVING
-                )
-                if parcel.tracking_no in on_list or sent_since:
-                    listed.append((decision.aftersale, parcel))
-        return listed
-
-    @cached_property
-    def remarks(self) -> list[Remark]:
-        return build_remarks(
-            self.decisions,
-            template=self.settings.remark_template,
-            flags=self.settings.flags,
-            now=self.now,
-            operator=self.settings.operator_name,
-        )
-
-    def counts_by_shop(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, Counter[str]] = {}
-        for decision in self.decisions:
-            counts.setdefault(decision.aftersale.shop or DEFAULT_SHOP, Counter())[decision.bucket.value] += 1
-        return {shop: dict(c) for shop, c in counts.items()}
-
-
-@contextmanager
-def bulk_work() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building hundreds of thousands of objects.
-
-    Nothing here creates reference cycles, so reference counting frees everything anyway;
-    left on, the collector rescans the growing heap again and again (measured: about a
-    third of the time of a 100,000-row triage)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+from lanjie.work import Analysis, bulk_work
 
 
 def read_exports(
@@ -138,6 +66,20 @@ def analyse(
     return Analysis(batch, decisions, settings, now, facts=facts)
 
 
+def _newest_knowledge(conn: Connection, batch: Batch, report: ImportReport, everything: bool) -> list[AfterSale]:
+    """The batch's after-sales as the ledger knows them now: where the ledger knows a newer
+    state than the file (an older export imported after a newer one), the newer state wins."""
+    keys = (
+        {(report.shops[r.shop or DEFAULT_SHOP], r.aftersale_id) for r in batch.aftersales if r.shop in report.shops}
+        if everything
+        else report.older_keys
+    )
+    if not keys:
+        return batch.aftersales
+    newer = {(r.shop, r.aftersale_id): r for r in load_aftersales(conn, sorted(keys))}
+    return [newer.get((r.shop, r.aftersale_id), r) for r in batch.aftersales]
+
+
 def import_and_analyse(
     paths: Sequence[Path] | Prefetch,
     *,
@@ -148,24 +90,53 @@ def import_and_analyse(
     on_file: OnFile | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
-    """Record the exports in the ledger, then decide with everything the team did so far."""
+    """Record the exports in the ledger, then decide with everything the team did so far.
+
+    Deciding, counting and keeping the files' problems happen inside the import's transaction:
+    the import, its counts and its problems commit together."""
     with bulk_work():
         batch = read_exports(paths, settings=settings, encoding=encoding, on_file=on_file)
-        report = import_batch(ledger, batch, operator=settings.operator_name, now=now, progress=progress)
-        facts = _facts(ledger)
-        decisions = _decide(batch.aftersales, settings, now, facts)
-    analysis = Analysis(batch, decisions, settings, now, report, facts, now)
-    if report.import_id is not None:
-        record_bucket_counts(ledger, report.import_id, analysis.counts_by_shop())
-    return analysis
+        decided: list[Analysis] = []
+
+        def decide_and_count(conn: Connection, report: ImportReport) -> None:
+            assert report.import_id is not None
+            decided.append(_analysis_on(conn, batch, report, settings, now, everything=False))
+            record_bucket_counts(conn, report.import_id, decided[0].counts_by_shop())
+            already = {earlier.file for earlier in report.already_imported}
+            record_problems(conn, report.import_id, batch, {s.name for s in batch.sources} - already)
+
+        report = import_batch(
+            ledger, batch, operator=settings.operator_name, now=now, progress=progress, after_write=decide_and_count
+        )
+        if decided:
+            return decided[0]
+        with ledger.connect() as conn:  # nothing new: the ledger already knew these files
+            report.shops = shop_ids(conn, {r.shop or DEFAULT_SHOP for r in batch.aftersales})
+            return _analysis_on(conn, batch, report, settings, now, everything=True)
+
+
+def _analysis_on(
+    conn: Connection, batch: Batch, report: ImportReport, settings: Settings, now: datetime, *, everything: bool
+) -> Analysis:
+    records = _newest_knowledge(conn, batch, report, everything)
+    facts = load_facts(conn)
+    decisions = _decide(records, settings, now, facts)
+    written = load_written_remarks(conn, list(report.shops.values()))
+    return Analysis(batch, decisions, settings, now, report, facts, now, written)
 
 
 def analyse_ledger(ledger: Engine, *, settings: Settings, now: datetime, shops: Sequence[str] = ()) -> Analysis:
-    """Today's work as the ledger knows it: each shop's latest import, decided now."""
+    """Today's work as the ledger knows it: each shop's latest import, decided now, with the
+    files and problems of the imports it comes from."""
     with bulk_work(), ledger.connect() as conn:
         ids = list(shop_ids(conn, shops).values())
         records = load_current(conn, ids)
         facts = load_facts(conn, ids)
         decisions = _decide(records, settings, now, facts)
         imported_at = latest_import_time(conn, ids)
-    return Analysis(Batch(aftersales=records), decisions, settings, now, facts=facts, imported_at=imported_at)
+        notes = load_notes(conn, current_imports(conn, ids))
+        written = load_written_remarks(conn, ids)
+    batch = Batch(
+        aftersales=records, files=notes.files, problems=notes.problems, unknown_wordings=notes.unknown_wordings
+    )
+    return Analysis(batch, decisions, settings, now, facts=facts, imported_at=imported_at, written=written)

@@ -2,6 +2,9 @@
 
 Pure functions: no files, no database, no clock. Only pending refund-only requests are
 worked; everything else is counted as out of scope.
+
+Reasons and actions are catalogue `Text`s: Chinese strings (as the ledger stores them) that a
+face can say in English.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from lanjie.buckets import urgency
 from lanjie.couriers import courier_name
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.i18n import Listing, Text
 from lanjie.model import (
     NO_FACTS,
+    SHANGHAI,
     AfterSale,
     AfterSaleState,
     AfterSaleType,
@@ -26,32 +31,22 @@ from lanjie.model import (
     Parcel,
 )
 
-ACTIONS: dict[Bucket, str] = {
-    Bucket.INTERCEPT: "发到快递群拦截，再标旗备注",
-    Bucket.INTERCEPTING: "已发拦截，等快递退回",
-    Bucket.CHASE: "在快递群催拦截",
-    Bucket.VERIFY: "联系买家和快递核实签收；协商不成再带凭证拒绝",
-    Bucket.RETURNING: "确认退回后同意退款（同意拒签后退款）",
-    Bucket.RETURNED: "验货后同意退款",
-    Bucket.NOT_SHIPPED: "直接同意退款",
-    Bucket.MANUAL: "人工查看",
-    Bucket.OUT_OF_SCOPE: "无需处理",
-}
-
 _OUT_OF_SCOPE_TYPES = (AfterSaleType.RETURN_REFUND, AfterSaleType.EXCHANGE, AfterSaleType.OTHER)
-_LOGISTICS: dict[LogisticsState, tuple[Bucket, str]] = {
-    LogisticsState.NONE: (Bucket.INTERCEPT, "没有物流状态，包裹还在路上：发到快递群拦截"),
-    LogisticsState.MOVING: (Bucket.INTERCEPT, "包裹运输中（{raw}）：发到快递群拦截"),
-    LogisticsState.DELIVERING: (Bucket.INTERCEPT, "注意：{raw}，可能来不及拦截，请尽快联系快递"),
-    LogisticsState.PROBLEM: (Bucket.INTERCEPT, "物流异常（{raw}）：拦截时请向快递说明"),
-    LogisticsState.SIGNED: (
-        Bucket.VERIFY,
-        "物流显示已签收（{raw}）：先核实买家是否收到；拒绝会计入售后拒绝率，没有聊天记录等凭证时不要以「已签收」拒绝",
-    ),
-    LogisticsState.REJECTED: (Bucket.RETURNING, "买家已拒签（{raw}），包裹正在退回：确认退回后同意拒签后退款"),
-    LogisticsState.RETURNING: (Bucket.RETURNING, "快递退回中（{raw}，含拦截成功）：确认退回后同意退款"),
-    LogisticsState.RETURNED: (Bucket.RETURNED, "包裹已退回商家（{raw}）：验货后同意退款"),
+_LOGISTICS: dict[LogisticsState, tuple[Bucket, str]] = {  # the bucket and the catalogue key of the reason
+    LogisticsState.NONE: (Bucket.INTERCEPT, "reason_no_logistics"),
+    LogisticsState.MOVING: (Bucket.INTERCEPT, "reason_moving"),
+    LogisticsState.DELIVERING: (Bucket.INTERCEPT, "reason_delivering"),
+    LogisticsState.PROBLEM: (Bucket.INTERCEPT, "reason_logistics_problem"),
+    LogisticsState.SIGNED: (Bucket.VERIFY, "reason_signed"),
+    LogisticsState.REJECTED: (Bucket.RETURNING, "reason_buyer_refused"),
+    LogisticsState.RETURNING: (Bucket.RETURNING, "reason_returning"),
+    LogisticsState.RETURNED: (Bucket.RETURNED, "reason_returned"),
 }
+_ACTIONS: dict[Bucket, Text] = {bucket: Text(f"bucket_action_{bucket.value}") for bucket in Bucket}
+_NOT_SHIPPED = Text("reason_not_shipped")
+_NO_TRACKING = Text("reason_no_tracking")
+_SHIPPED_SINCE = Text("reason_shipped_since")
+_NO_DEADLINE = Text("reason_no_deadline")
 _COMING_BACK = (LogisticsState.REJECTED, LogisticsState.RETURNING, LogisticsState.RETURNED)
 
 
@@ -64,25 +59,37 @@ def interception_outcome(logistics: LogisticsState) -> Outcome | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _not_refund_only(type_raw: str) -> Text:
+    return Text("reason_not_refund_only", type=type_raw)
+
+
+@lru_cache(maxsize=256)
+def _not_pending(state_raw: str) -> Text:
+    return Text("reason_not_pending", state=state_raw)
+
+
 def _scope(record: AfterSale) -> tuple[Bucket, list[str]] | None:
     """OUT_OF_SCOPE or MANUAL when the request is not pending refund-only work, else None."""
     if record.type in _OUT_OF_SCOPE_TYPES:
-        return Bucket.OUT_OF_SCOPE, [f"不是仅退款（售后类型：{record.type_raw}）"]
+        return Bucket.OUT_OF_SCOPE, [_not_refund_only(record.type_raw)]
     if record.state not in (AfterSaleState.PENDING, AfterSaleState.UNKNOWN):
-        return Bucket.OUT_OF_SCOPE, [f"售后状态为「{record.state_raw}」，不需要商家处理"]
+        return Bucket.OUT_OF_SCOPE, [_not_pending(record.state_raw)]
     if record.type is AfterSaleType.UNKNOWN:
-        what = f"售后类型「{record.type_raw}」不认识" if record.type_raw else "售后类型是空的"
-        return Bucket.MANUAL, [f"{what}，请人工判断"]
+        if record.type_raw:
+            return Bucket.MANUAL, [Text("reason_unknown_type", value=record.type_raw)]
+        return Bucket.MANUAL, [Text("reason_empty_type")]
     if record.state is AfterSaleState.UNKNOWN:
-        what = f"售后状态「{record.state_raw}」不认识" if record.state_raw else "售后状态是空的"
-        return Bucket.MANUAL, [f"{what}，请人工判断"]
+        if record.state_raw:
+            return Bucket.MANUAL, [Text("reason_unknown_state", value=record.state_raw)]
+        return Bucket.MANUAL, [Text("reason_empty_state")]
     if record.blockers:
         return Bucket.MANUAL, list(record.blockers)
     return None
 
 
-def _when(fact: InterceptionFact) -> str:
-    return f"{fact.requested_at.astimezone(SHANGHAI):%m-%d %H:%M} 由 {fact.operator}"
+def _when(fact: InterceptionFact) -> Text:
+    return Text("reason_when", at=f"{fact.requested_at.astimezone(SHANGHAI):%m-%d %H:%M}", operator=fact.operator)
 
 
 def _follow_up(
@@ -94,21 +101,17 @@ def _follow_up(
         return bucket, [], record.parcels
     first = min((fact for _, fact in asked), key=lambda f: f.requested_at)
     if bucket is Bucket.VERIFY:
-        return bucket, [f"拦截失败：{_when(first)} 发了拦截，但包裹已被签收"], record.parcels
+        return bucket, [Text("reason_intercept_failed", when=_when(first))], record.parcels
     if bucket is not Bucket.INTERCEPT:
-        return bucket, [f"拦截成功：{_when(first)} 发的拦截"], record.parcels
+        return bucket, [Text("reason_intercept_succeeded", when=_when(first))], record.parcels
     unsent = tuple(p for p in record.parcels if p.tracking_no not in facts)
     if unsent:
-        sent = "、".join(p.tracking_no for p, _ in asked)
-        return Bucket.INTERCEPT, [f"单号 {sent} 已于 {_when(first)} 发过拦截，只需发其余单号"], unsent
+        sent = Listing(p.tracking_no for p, _ in asked)
+        return Bucket.INTERCEPT, [Text("reason_partly_sent", numbers=sent, when=_when(first))], unsent
     latest = max(fact.last_chased_at or fact.requested_at for _, fact in asked)
     if now - latest >= timedelta(hours=chase_hours):
-        return (
-            Bucket.CHASE,
-            [f"{_when(first)} 发了拦截，过了 {chase_hours:g} 小时仍在路上：请在快递群催一下"],
-            record.parcels,
-        )
-    return Bucket.INTERCEPTING, [f"已于 {_when(first)} 发快递群拦截，等快递退回"], record.parcels
+        return Bucket.CHASE, [Text("reason_chase", when=_when(first), hours=chase_hours)], record.parcels
+    return Bucket.INTERCEPTING, [Text("reason_intercepting", when=_when(first))], record.parcels
 
 
 def chase_due(record: AfterSale, facts: LedgerFacts, chase_hours: float) -> datetime | None:
@@ -129,12 +132,12 @@ def _classify(
     said_unshipped = record.type is AfterSaleType.UNSHIPPED_REFUND_ONLY or record.shipped is False
     if not record.parcels:
         if said_unshipped:
-            return Bucket.NOT_SHIPPED, ["还没有发货：直接同意退款"], ()
-        return Bucket.MANUAL, ["已发货但没有发货物流单号：请在抖店订单详情里查到单号再处理"], ()
+            return Bucket.NOT_SHIPPED, [_NOT_SHIPPED], ()
+        return Bucket.MANUAL, [_NO_TRACKING], ()
     if said_unshipped:
-        reasons.append("申请时还没发货，但现在已有发货单号：包裹已寄出，需要拦截")
+        reasons.append(_SHIPPED_SINCE)
     if record.logistics is LogisticsState.UNKNOWN:
-        reasons.append(f"发货物流状态「{record.logistics_raw}」不认识，请人工判断")
+        reasons.append(Text("reason_unknown_logistics", value=record.logistics_raw))
         return Bucket.MANUAL, reasons, record.parcels
     bucket, reason = _logistics_reason(record.logistics, record.logistics_raw)
     bucket, follow_up, parcels = (
@@ -145,20 +148,22 @@ def _classify(
         for parcel in parcels:
             if parcel.courier is None:
                 reasons.append(
-                    f"单号 {parcel.tracking_no} 无法确定快递公司{_guess(parcel.candidates)}，请核对后发到对应快递群"
+                    Text("reason_courier_unknown", number=parcel.tracking_no, guess=_guess(parcel.candidates))
                 )
     return bucket, reasons, parcels
 
 
 @lru_cache(maxsize=1024)
-def _logistics_reason(state: LogisticsState, raw: str) -> tuple[Bucket, str]:
-    bucket, reason = _LOGISTICS[state]
-    return bucket, reason.format(raw=raw)
+def _logistics_reason(state: LogisticsState, raw: str) -> tuple[Bucket, Text]:
+    bucket, key = _LOGISTICS[state]
+    return bucket, Text(key, raw=raw)
 
 
 @lru_cache(maxsize=256)
 def _guess(candidates: tuple[str, ...]) -> str:
-    return f"（可能是 {'、'.join(courier_name(c) for c in candidates)}，仅为猜测）" if candidates else ""
+    if not candidates:
+        return ""
+    return Text("reason_courier_guess", couriers=Listing(courier_name(c) for c in candidates))
 
 
 def decide(
@@ -171,18 +176,16 @@ def decide(
 ) -> Decision:
     bucket, basis, parcels = _classify(record, facts, now, chase_hours)
     if bucket is not Bucket.OUT_OF_SCOPE and record.deadline is None:
-        basis.append("没有自动处理截止时间，请在抖店核对")
+        basis.append(_NO_DEADLINE)
     hours_left = None if record.deadline is None else (record.deadline - now).total_seconds() / 3600
-    urgent = bucket is not Bucket.OUT_OF_SCOPE and hours_left is not None and hours_left < urgent_hours
+    urgent = urgency(bucket, hours_left, urgent_hours) is not None
     reasons = tuple(basis)
     if urgent and hours_left is not None:
         clock = (
-            f"已超过自动处理截止时间 {-hours_left:.1f} 小时"
-            if hours_left < 0
-            else f"距自动处理截止只剩 {hours_left:.1f} 小时"
+            Text("reason_overdue", hours=-hours_left) if hours_left < 0 else Text("reason_hours_left", hours=hours_left)
         )
         reasons = (clock, *basis)
-    return Decision(record, bucket, ACTIONS[bucket], reasons, hours_left, urgent, parcels, tuple(basis))
+    return Decision(record, bucket, _ACTIONS[bucket], reasons, hours_left, urgent, parcels, tuple(basis))
 
 
 def triage(

@@ -95,8 +95,9 @@ def test_run_writes_everything_staff_need(tmp_path: Path, exports: tuple[Path, P
     assert search[0] == "# 全部待拦截（6 个单号）"
     assert search[1].split(",") == [ZTO_2, ZTO_1, ZTO_SHARED, AMBIGUOUS, "SF1385628716739", "5123456789012"]
     remarks = read_text(out / "备注.txt")
-    assert "6920000000000000002\t11-26 已拦截 中通/顺丰" in remarks
-    assert remarks.count("6920000000000000003\t") == 1
+    assert "已拦截" not in remarks  # nothing was sent yet: these orders are still work to send
+    assert "6920000000000000002" not in remarks and "6920000000000000003" not in remarks
+    assert "\t11-26 已签收待核实 圆通" in remarks and "\t11-26 退回中 极兔" in remarks
 
     document = json.loads((out / "decisions.json").read_text(encoding="utf-8"))
     assert document["counts"] == {

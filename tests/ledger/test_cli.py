@@ -76,17 +76,20 @@ def test_sent_refuses_unknown_numbers_and_records_nothing(env: dict[str, str], e
     assert run_cli("sent", "--courier", "火星快递", env=env).returncode == 2
 
 
-def test_remarks_are_listed_until_written(env: dict[str, str], export: Path) -> None:
+def test_remarks_follow_the_request_and_are_listed_until_written(env: dict[str, str], export: Path) -> None:
     ok(run_cli("import", export, "--now", DAY1, env=env))
     listed = json.loads(ok(run_cli("remarks", "--json", "--now", DAY1, env=env)))["remarks"]
+    # Nothing was sent to a courier yet: no order may be remarked 已拦截.
+    assert {r["order_id"]: (r["flag"], r["text"]) for r in listed} == {"204": ("橙", "11-26 已签收待核实 顺丰")}
+    ok(run_cli("sent", "--courier", "中通", "--now", LATER, env=env))
+    listed = json.loads(ok(run_cli("remarks", "--json", "--now", "2026-11-27T08:00:00+08:00", env=env)))["remarks"]
     assert {r["order_id"]: (r["flag"], r["text"]) for r in listed} == {
-        "201": ("紫", "11-26 已拦截 中通"),
+        "201": ("紫", "11-26 已拦截 中通"),  # dated by the request (11-26), not by the day it is listed
         "202": ("紫", "11-26 已拦截 中通"),
-        "203": ("紫", "11-26 已拦截 圆通"),
-        "204": ("橙", "11-26 已签收待核实 顺丰"),
+        "204": ("橙", "11-27 已签收待核实 顺丰"),
     }
     assert "已记录 1 个订单的备注为已写" in ok(run_cli("remarks", "--done", "--order", "201", "--now", DAY1, env=env))
-    assert "已记录 3 个订单" in ok(run_cli("remarks", "--done", "--now", DAY1, env=env))
+    assert "已记录 2 个订单" in ok(run_cli("remarks", "--done", "--now", DAY1, env=env))
     assert json.loads(ok(run_cli("remarks", "--json", "--now", LATER, env=env)))["remarks"] == []
     assert "没有要写的备注" in ok(run_cli("remarks", env=env))
 
@@ -143,10 +146,11 @@ def test_shop_filters(tmp_path: Path, env: dict[str, str], export: Path) -> None
     ok(run_cli("import", other, "--shop", "二号店", "--now", DAY1, env=env))
     one = json.loads(ok(run_cli("remarks", "--json", "--shop", "一号店", "--now", DAY1, env=env)))["remarks"]
     two = json.loads(ok(run_cli("remarks", "--json", "--shop", "二号店", "--now", DAY1, env=env)))["remarks"]
-    assert {r["shop"] for r in one} == {"一号店"} and len(one) == 4
-    assert [r["shop"] for r in two] == ["二号店"]
+    assert [(r["shop"], r["order_id"]) for r in one] == [("一号店", "204")] and two == []
     sent = ok(run_cli("sent", "--courier", "zhongtong", "--shop", "二号店", "--now", LATER, env=env))
     assert "已记录 1 个拦截请求" in sent  # the same number in 一号店 is a different parcel
+    two = json.loads(ok(run_cli("remarks", "--json", "--shop", "二号店", "--now", DAY1, env=env)))["remarks"]
+    assert [(r["shop"], r["text"]) for r in two] == [("二号店", "11-26 已拦截 中通")]
     missing = run_cli("stats", "--shop", "三号店", env=env)
     assert missing.returncode == 2 and "已有的店铺" in missing.stderr
 

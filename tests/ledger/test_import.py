@@ -11,12 +11,12 @@ from sqlalchemy import Engine, func, select, text
 
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
-from lanjie.ingest.clean import SHANGHAI
 from lanjie.ledger.actions import ParcelRef, record_sent
 from lanjie.ledger.records import load_current
 from lanjie.ledger.schema import aftersales, events, imports, interceptions, parcels, shops
-from lanjie.model import Bucket, Decision
-from lanjie.pipeline import Analysis, analyse, analyse_ledger, import_and_analyse
+from lanjie.model import SHANGHAI, Bucket, Decision
+from lanjie.pipeline import analyse, analyse_ledger, import_and_analyse
+from lanjie.work import Analysis
 
 DAY1 = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
 DAY2 = DAY1 + timedelta(days=1)

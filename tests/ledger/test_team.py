@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.demo import write_demo_export
-from lanjie.ingest.clean import SHANGHAI
 from lanjie.ledger.actions import ParcelRef, RemarkRef, SentReport, record_remarks, record_sent
 from lanjie.ledger.database import open_ledger
 from lanjie.ledger.schema import aftersales, events, imports, interceptions, remarks, shops
+from lanjie.model import SHANGHAI
 from lanjie.pipeline import import_and_analyse
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)

@@ -10,10 +10,10 @@ from sqlalchemy import Engine, select
 
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
-from lanjie.ingest.clean import SHANGHAI
 from lanjie.ledger.actions import ParcelRef, record_sent
 from lanjie.ledger.schema import shops, work, work_parcels
 from lanjie.ledger.workview import Refreshed, refresh_work
+from lanjie.model import SHANGHAI
 from lanjie.pipeline import analyse_ledger, import_and_analyse
 
 DAY1 = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)

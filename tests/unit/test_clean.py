@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lanjie.ingest.clean import SHANGHAI, parse_money, parse_time, plain_text, raw_text
+from lanjie.ingest.clean import parse_money, parse_time, plain_text, raw_text
 from lanjie.ingest.identifiers import clean_id, split_tracking, unprotect
+from lanjie.model import SHANGHAI
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lanjie.config import load_settings
+from lanjie.config import Settings, load_settings
 from lanjie.errors import BadInput
 
 
@@ -68,3 +68,58 @@ def test_broken_config_file(tmp_path: Path) -> None:
     with pytest.raises(BadInput) as caught:
         load_settings()
     assert "colour" in caught.value.params["detail"]
+
+
+def test_the_language_is_a_setting_like_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().lang == "zh"
+    (tmp_path / "lanjie.toml").write_text('lang = "en"\n', encoding="utf-8")
+    assert load_settings().lang == "en"
+    monkeypatch.setenv("LANJIE_LANG", "zh_CN")
+    assert load_settings().lang == "zh"
+    assert load_settings(lang="English").lang == "en"
+    with pytest.raises(BadInput) as caught:
+        load_settings(lang="fr")
+    assert "提示语言只能是 zh（中文）或 en（英文），而不是「fr」" in caught.value.params["detail"]
+
+
+def test_the_language_of_messages_about_loading_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lanjie.toml is not read for it: it may be the file that is broken."""
+    assert Settings.early_lang() == "zh"
+    monkeypatch.setenv("LANJIE_LANG", "en")
+    assert Settings.early_lang() == "en"
+    assert Settings.early_lang("zh") == "zh"
+    assert Settings.early_lang("klingon") == "zh"
+
+
+def test_the_secret_key_is_checked_with_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANJIE_SECRET_KEY", "short")
+    with pytest.raises(BadInput) as caught:
+        load_settings()
+    assert "secret_key: LANJIE_SECRET_KEY 太短：至少要 32 个字符" in caught.value.params["detail"]
+    assert "secret_key: LANJIE_SECRET_KEY is too short" in caught.value.render("en")
+    monkeypatch.setenv("LANJIE_SECRET_KEY", "k" * 32)
+    assert load_settings().secret_key == "k" * 32
+
+
+def test_the_database_url_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANJIE_DATABASE_URL", "sqlite:///from-env.sqlite3")
+    assert load_settings().database_url == "sqlite:///from-env.sqlite3"
+    assert load_settings(database_url="sqlite:///from-option.sqlite3").database_url == "sqlite:///from-option.sqlite3"
+
+
+def test_settings_errors_can_be_read_in_english(tmp_path: Path) -> None:
+    (tmp_path / "lanjie.toml").write_text('chunk_size = "many"\ncolour = 1\n', encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        load_settings(partners="mars", urgent_hours=-1)
+    english = caught.value.render("en")
+    assert english.startswith("Invalid settings (command-line options, LANJIE_* variables or lanjie.toml): ")
+    for part in (
+        "partners: Unknown courier: mars; known: zhongtong（中通）",
+        "urgent_hours: must be at least 0",
+        "chunk_size: must be a whole number",
+        "colour: there is no such setting",
+    ):
+        assert part in english
+    chinese = caught.value.render("zh")
+    assert "设置有误（命令行选项、LANJIE_* 环境变量或 lanjie.toml）：" in chinese
+    assert "urgent_hours: 应不小于 0；" in chinese and "colour: 没有这项设置" in chinese

@@ -148,12 +148,14 @@ def test_invisible_character_inside_a_number_is_refused() -> None:
     assert split_tracking("7361055\u200b5582883") == ([], [MSG_INVISIBLE_INSIDE])
 
 
-@pytest.mark.parametrize("cell", ["7361055558288③", "7361055558288³", "736105555828٣", "𝟕𝟑𝟔𝟏𝟎𝟓𝟓𝟓𝟓𝟖𝟐𝟖𝟖𝟑", "中通73610555582883"])
+@pytest.mark.parametrize(
+    "cell", ["7361055558288③", "7361055558288³", "736105555828٣", "𝟕𝟑𝟔𝟏𝟎𝟓𝟓𝟓𝟓𝟖𝟐𝟖𝟖𝟑", "中通73610555582883"]
+)
 def test_digits_that_are_not_ascii_are_never_folded(cell: str) -> None:
     assert split_tracking(cell) == ([], [MSG_BAD_TRACKING])
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "@SUM(1)", "JAVASCRIPT:ALERT(4)", "=HYPERLINK(\"x\")"])
+@pytest.mark.parametrize("cell", ["=1+1", "@SUM(1)", "JAVASCRIPT:ALERT(4)", '=HYPERLINK("x")'])
 def test_formula_text_is_not_a_number(cell: str) -> None:
     numbers, problems = split_tracking(cell)
     assert numbers == [] and problems
@@ -249,7 +251,29 @@ def _allowed_tokens(cell: str) -> set[str]:
 
 
 noise = st.sampled_from(
-    [" ", "\u3000", "\t", "\u200b", "③", "³", "٣", "𝟑", "#", "中", "=", "@", ".", "-", "E+", ".0", "'", '"', ",", "\n", "、"]
+    [
+        " ",
+        "\u3000",
+        "\t",
+        "\u200b",
+        "③",
+        "³",
+        "٣",
+        "𝟑",
+        "#",
+        "中",
+        "=",
+        "@",
+        ".",
+        "-",
+        "E+",
+        ".0",
+        "'",
+        '"',
+        ",",
+        "\n",
+        "、",
+    ]
 )
 
 

@@ -6,16 +6,12 @@ from test_triage import record
 
 from exports import NOW
 from lanjie.config import DEFAULT_FLAGS
-from lanjie.model import AfterSale, Bucket, CourierSource, Decision, Parcel
-from lanjie.outputs.messages import (
-    courier_messages,
-    group_by_courier,
-    message_file,
-    search_file,
-    unknown_courier_file,
-)
-from lanjie.outputs.remarks import build_remarks, remarks_file
+from lanjie.model import AfterSale, Bucket, CourierSource, Decision, InterceptionFact, Parcel
+from lanjie.outputs.messages import courier_messages, message_file, search_file, unknown_courier_file
+from lanjie.outputs.remarks import remarks_file
+from lanjie.remarks import build_remarks
 from lanjie.triage import triage
+from lanjie.work import group_by_courier
 
 
 def zto(number: str) -> Parcel:
@@ -99,12 +95,24 @@ def test_one_remark_per_order_with_its_flag() -> None:
     )
     remarks = build_remarks(decisions, template="{date} {status} {courier}", flags=DEFAULT_FLAGS, now=NOW)
     by_order = {r.order_id: r for r in remarks}
-    assert set(by_order) == {"o1", "o2", None}
-    assert by_order["o1"].text == "11-26 已拦截 中通" and by_order["o1"].aftersale_ids == ("1", "2")
-    assert by_order["o1"].flag == "紫"
+    assert set(by_order) == {"o2", None}  # o1 is still to send: no 已拦截 before the request
     assert by_order["o2"].text == "11-26 已签收待核实 圆通" and by_order["o2"].flag == "橙"
     assert by_order[None].text == "11-26 未发货退款"
     text = remarks_file(remarks)
-    assert "o1\t11-26 已拦截 中通" in text
-    assert "# 待拦截：插紫旗（1 个订单）" in text
+    assert "已拦截" not in text and "# 待拦截" not in text
     assert "（无订单号）售后单 5\t11-26 未发货退款" in text
+
+
+def test_the_intercepted_remark_is_due_once_the_request_is_recorded_and_dated_by_it() -> None:
+    records = (
+        record(aftersale_id="1", order_id="o1", parcels=(zto("73000000000001"),)),
+        record(aftersale_id="2", order_id="o1", parcels=(zto("73000000000001"),)),
+        record(aftersale_id="6", order_id="o4", parcels=(zto("73000000000006"),)),
+    )
+    asked = NOW - timedelta(days=1)
+    facts = {"73000000000001": InterceptionFact(asked, "小王")}
+    decisions = triage(records, urgent_hours=12, now=NOW, facts=facts)
+    remarks = build_remarks(decisions, facts=facts, template="{date} {status} {courier}", flags=DEFAULT_FLAGS, now=NOW)
+    assert [(r.order_id, r.text, r.flag, r.aftersale_ids) for r in remarks] == [
+        ("o1", "11-25 已拦截 中通", "紫", ("1", "2"))
+    ]

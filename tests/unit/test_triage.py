@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from exports import NOW
+from lanjie.i18n import Text
 from lanjie.ingest import wording
+from lanjie.ingest.identifiers import MSG_FORMULA
 from lanjie.model import (
     AfterSale,
     Bucket,
@@ -201,3 +204,40 @@ def test_outcomes_read_from_later_states() -> None:
     assert interception_outcome(LogisticsState.REJECTED) is Outcome.SUCCESS
     assert interception_outcome(LogisticsState.SIGNED) is Outcome.FAILED
     assert interception_outcome(LogisticsState.MOVING) is None
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORDS_FROM_THE_DATA = (  # kept as the export or the ledger wrote them, and proper nouns
+    *("小王", "买家已签收", "快递退回中", "维修", "退款成功"),
+    *("奇怪的状态", "奇怪的物流", "韵达", "抖店"),
+)
+
+
+@pytest.mark.parametrize(
+    ("aftersale", "facts"),
+    [
+        (record(), facts_for("73610555582883", hours_ago=5)),
+        (record(), facts_for("73610555582883", hours_ago=50)),
+        (record(logistics_raw="买家已签收"), facts_for("73610555582883", hours_ago=20)),
+        (record(logistics_raw="快递退回中"), facts_for("73610555582883", hours_ago=20)),
+        (
+            record(parcels=(Parcel("73610555582883", "zhongtong"), Parcel("431234567890123", None, ("yunda",)))),
+            facts_for("73610555582883", hours_ago=1),
+        ),
+        (record(type_raw="未发货退款", shipped=False, deadline=NOW - timedelta(hours=2)), {}),
+        (record(type_raw="维修", deadline=None), {}),
+        (record(state_raw="退款成功"), {}),
+        (record(type_raw="", state_raw="奇怪的状态"), {}),
+        (record(logistics_raw="奇怪的物流"), {}),
+        (record(parcels=(), deadline=NOW + timedelta(hours=3)), {}),
+        (record(parcels=(), blockers=[MSG_FORMULA]), {}),
+    ],
+)
+def test_every_reason_and_action_is_said_in_english_too(aftersale: AfterSale, facts: LedgerFacts) -> None:
+    decision = decide(aftersale, urgent_hours=12, now=NOW, facts=facts)
+    for said in (decision.action, *decision.reasons, *decision.basis):
+        assert isinstance(said, Text), said  # from the catalogue, not an f-string
+        english = said.render("en")
+        for data in _WORDS_FROM_THE_DATA:
+            english = english.replace(data, "")
+        assert not _CJK.search(english), english

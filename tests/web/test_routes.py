@@ -138,6 +138,10 @@ def test_unknown_couriers_show_guesses_and_cannot_be_sent(browser: Browser, expo
 def test_remarks_are_listed_until_marked(browser: Browser, export: Path, ledger: Engine) -> None:
     upload(browser, export)
     page = text_of(browser.get("/remarks"))
+    assert "已拦截" not in page and "11-26 已签收待核实 圆通" in page  # nothing sent yet
+    sent = browser.client.post("/couriers/sent", data={"csrf": browser.csrf, "parcel": [f"1:{ZTO[0]}"]})
+    assert sent.status_code == 200
+    page = text_of(browser.get("/remarks"))
     items = re.findall(r"name=\"item\" value='([^']+)'", page)
     assert "11-26 已拦截 中通" in page and "11-26 已签收待核实 圆通" in page
     first = items[len(items) // 2]  # the per-row forms follow the page-wide one

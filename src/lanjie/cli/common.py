@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,7 +18,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 from lanjie.cli.usage import is_usage_error, refuse
 from lanjie.errors import BadInput, LanjieError
 from lanjie.i18n import Lang, t
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.model import SHANGHAI
 
 if TYPE_CHECKING:  # imported when a command needs them: start-up stays quick
     from sqlalchemy import Engine
@@ -43,46 +43,61 @@ def _chinese_titles() -> None:
     rich_utils.DEFAULT_STRING = "[默认：{}]"
 
 
+_USAGE_WORDS = {"[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]..."}
+
+
+def _chinese_usage(command: Any, ctx: Any, formatter: Any) -> None:
+    """The usage line: 用法：lanjie run [选项] FILES..."""
+    pieces = [_USAGE_WORDS.get(piece, piece) for piece in command.collect_usage_pieces(ctx)]
+    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="用法：")
+
+
 class Command(TyperCommand):
     def get_help_option(self, ctx: Any) -> TyperOption | None:
         return _chinese_help(super().get_help_option(ctx))
 
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+    def make_context(self, info_name: str | None, args: list[str], *more: Any, **extra: Any) -> Any:
         try:
-            return super().make_context(*args, **kwargs)
+            return super().make_context(info_name, list(args), *more, **extra)
         except Exception as error:
             if is_usage_error(error):
-                raise refuse(error) from None
+                raise refuse(error, args) from None
             raise
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _chinese_titles()
         super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _chinese_usage(self, ctx, formatter)
 
 
 class Group(TyperGroup):
     def get_help_option(self, ctx: Any) -> TyperOption | None:
         return _chinese_help(super().get_help_option(ctx))
 
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+    def make_context(self, info_name: str | None, args: list[str], *more: Any, **extra: Any) -> Any:
         try:
-            return super().make_context(*args, **kwargs)
+            return super().make_context(info_name, list(args), *more, **extra)
         except Exception as error:
             if is_usage_error(error):
-                raise refuse(error) from None
+                raise refuse(error, args) from None
             raise
 
-    def resolve_command(self, ctx: Any, args: Any) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
         except Exception as error:
             if is_usage_error(error):
-                raise refuse(error) from None
+                raise refuse(error, args) from None
             raise
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _chinese_titles()
         super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _chinese_usage(self, ctx, formatter)
 
 
 def new_app(**options: Any) -> typer.Typer:
@@ -153,28 +168,6 @@ def console(*, stderr: bool = False) -> Console:
     return screen
 
 
-def choose_lang(value: str | None) -> Lang:
-    chosen = value or os.environ.get("LANJIE_LANG", "zh")
-    return "en" if chosen.lower().startswith("en") else "zh"
-
-
-@contextmanager
-def friendly_errors(lang: Lang) -> Iterator[None]:
-    """Known errors: one clear message and their exit code; anything else: no traceback unless LANJIE_DEBUG."""
-    try:
-        yield
-    except LanjieError as error:
-        console(stderr=True).print(f"[bold red]✗[/bold red] {error.render(lang)}")
-        raise typer.Exit(error.exit_code) from None
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
-        raise
-    except Exception as error:
-        if os.environ.get("LANJIE_DEBUG"):
-            raise
-        console(stderr=True).print(t("internal", lang, detail=f"{type(error).__name__}: {error}"))
-        raise typer.Exit(1) from None
-
-
 def parse_now(value: str | None) -> datetime:
     if not value:
         return datetime.now(SHANGHAI).replace(microsecond=0)
@@ -185,47 +178,134 @@ def parse_now(value: str | None) -> datetime:
     return moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment
 
 
-def settings_from(config: Path | None, lang: Lang, **options: object) -> Settings:
-    from lanjie.config import load_settings
-
-    return load_settings(config, lang=lang, **options)
-
-
-SETTING_OPTIONS = frozenset(
-    {
-        "partners",
-        "urgent_hours",
-        "chase_hours",
-        "chunk_size",
-        "intercept_template",
-        "verify_template",
-        "remark_template",
-        "operator",
-        "shop",
-    }
-)
+# A command's parameter → the setting it overrides. Commands name their parameters so:
+# a parameter that is not a setting must not be called like one (the --shop filter of the
+# ledger commands is `shops`, the --shop of an import is the setting `shop`).
+SETTING_OPTIONS: dict[str, str] = {
+    "lang": "lang",
+    "db": "database_url",
+    "partners": "partners",
+    "urgent_hours": "urgent_hours",
+    "chase_hours": "chase_hours",
+    "chunk_size": "chunk_size",
+    "intercept_template": "intercept_template",
+    "verify_template": "verify_template",
+    "remark_template": "remark_template",
+    "operator": "operator",
+    "shop": "shop",
+}
 
 
-def settings_for(config: Path | None, lang: Lang, options: dict[str, Any]) -> Settings:
-    """Settings from a command's options: those of its parameters named like a setting."""
-    return settings_from(config, lang, **{name: options[name] for name in SETTING_OPTIONS & options.keys()})
+class Ctx:
+    """What a running command knows, each part worked out once, when first needed: its
+    settings (and so its language), "now" and the ledger."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self._params = params
+        self._settings: Settings | None = None
+        self._now: datetime | None = None
+        self._ledger: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from lanjie.config import load_settings
+
+            given = self._params
+            overrides = {setting: given[name] for name, setting in SETTING_OPTIONS.items() if name in given}
+            self._settings = load_settings(given.get("config"), **overrides)
+        return self._settings
+
+    @property
+    def lang(self) -> Lang:
+        """The settings' language; before they are loaded (or when they cannot be), --lang or LANJIE_LANG."""
+        if self._settings is not None:
+            return self._settings.lang
+        from lanjie.config import Settings
+
+        return Settings.early_lang(self._params.get("lang"))
+
+    @property
+    def debug(self) -> bool:
+        if self._settings is not None:
+            return self._settings.debug
+        from lanjie.config import Settings
+
+        return Settings.early_debug()
+
+    @property
+    def now(self) -> datetime:
+        """--now, or the time the command first asked."""
+        if self._now is None:
+            self._now = parse_now(self._params.get("now"))
+        return self._now
+
+    def ledger(self) -> Engine:
+        if self._ledger is None:
+            from lanjie.ledger.database import open_ledger
+
+            self._ledger = open_ledger(self.settings.database_url or None, timeout=self.settings.db_timeout)
+        return self._ledger
 
 
-def open_ledger_for(db: str | None, settings: Settings) -> Engine:
-    from lanjie.ledger.database import open_ledger
+@contextmanager
+def command(params: Mapping[str, Any]) -> Iterator[Ctx]:
+    """Every command's preamble: `with command(locals()) as ctx:` as its first line.
 
-    return open_ledger(db or settings.database_url or None)
+    `params` are the command's own parameters: --lang, --config, --now and those named like a
+    setting (SETTING_OPTIONS) are read from them. Errors the user can fix are one clear message
+    in the user's language and their exit code; anything else is no traceback unless
+    LANJIE_DEBUG is set."""
+    ctx = Ctx(params)
+    try:
+        yield ctx
+    except LanjieError as error:
+        _complain(error, ctx.lang)
+        raise typer.Exit(error.exit_code) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        from lanjie.ledger.database import explain_db_error  # here: start-up stays quick
+
+        if (trouble := explain_db_error(error)) is not None:  # disk full, busy, connection lost: not a bug
+            _complain(trouble, ctx.lang)
+            raise typer.Exit(trouble.exit_code) from None
+        if ctx.debug:
+            raise
+        console(stderr=True).print(t("internal", ctx.lang, detail=f"{type(error).__name__}: {error}"), markup=False)
+        raise typer.Exit(1) from None
 
 
-def finish_now() -> NoReturn:
+def _complain(error: LanjieError, lang: Lang) -> None:
+    screen = console(stderr=True)
+    screen.print("[bold red]✗[/bold red] ", end="")
+    screen.print(error.render(lang), markup=False, highlight=False)
+
+
+def finish_now() -> None:
     """End a successful command without tearing down its data object by object.
 
     After a big file the process holds about a million objects; freeing them one by one
     takes a noticeable part of a second (measured: 0.2–0.3 s for 100,000 rows) and helps
-    nobody, since the process ends anyway. Everything is flushed and committed before."""
+    nobody, since the process ends anyway. Everything is flushed and committed before.
+
+    Only the `lanjie` program itself ends so: a command run in-process (a test's CliRunner,
+    any caller of `app`) returns to its caller as usual."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    if is_the_program():
+        os._exit(0)
+
+
+def is_the_program() -> bool:
+    """Whether this process is `lanjie` started from a shell (its console script or `python -m
+    lanjie`) writing to its own stdout, rather than a caller running a command in-process."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    started_as_lanjie = (spec is not None and spec.name == "lanjie.__main__") or (
+        bool(sys.argv) and Path(sys.argv[0]).name.startswith("lanjie")
+    )
+    return started_as_lanjie and sys.stdout is sys.__stdout__
 
 
 LOGGED_PROGRESS_FROM = 10_000  # rows: below this a log gets no progress lines, it is over in a moment

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lanjie import __version__
-from lanjie.cli.common import Command, LangOption, Now, app, choose_lang, console, friendly_errors, parse_now
+from lanjie.cli.common import Command, LangOption, Now, app, command, console
 from lanjie.errors import BadInput
 from lanjie.i18n import t
 
@@ -26,14 +26,13 @@ def demo_export(
     lang: LangOption = None,
 ) -> None:
     """生成逼真的示例导出（50 列真实表头），用来试用、测试和跑基准。"""
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
+    with command(locals()) as ctx:
         from lanjie.demo import write_demo_export
 
         if not 1 <= rows <= 1_000_000:
             raise BadInput("bad_rows", rows=rows)
-        write_demo_export(out, rows=rows, seed=seed, now=parse_now(now), encoding=encoding, orders=orders)
-        console().print(t("demo_written", chosen, rows=rows, path=out))
+        write_demo_export(out, rows=rows, seed=seed, now=ctx.now, encoding=encoding, orders=orders)
+        console().print(t("demo_written", ctx.lang, rows=rows, path=out), markup=False)
 
 
 def _version(value: bool) -> None:

@@ -16,16 +16,12 @@ from lanjie.cli.common import (
     Db,
     LangOption,
     app,
-    choose_lang,
+    command,
     console,
-    friendly_errors,
     new_app,
-    open_ledger_for,
-    settings_from,
 )
 from lanjie.errors import BadInput
-from lanjie.i18n import t
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.i18n import Lang, t
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -46,21 +42,20 @@ def serve(
     默认只有本机能打开（127.0.0.1），进去先填自己的名字。--host 0.0.0.0 给全组在局域网里用：
     必须先用 lanjie user add 建好账号，大家登录后使用。
     """
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
+    with command(locals()) as ctx:
         import uvicorn
 
         from lanjie.web.accounts import has_users, secret_key
         from lanjie.web.app import create_app
 
-        settings = settings_from(config, chosen)
-        ledger = open_ledger_for(db, settings)
+        settings, lang, ledger = ctx.settings, ctx.lang, ctx.ledger()
         team = host not in LOOPBACK
         if team and not has_users(ledger):
             raise BadInput("team_needs_users", host=host)
         web = create_app(ledger=ledger, settings=settings, team=team, secret=secret_key(settings.secret_key))
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-        console().print(t("serving", chosen, url=url, mode=t("team_mode" if team else "local_mode", chosen)))
+        mode = t("team_mode", lang) if team else t("local_mode", lang)
+        console().print(t("serving", lang, url=url, mode=mode), markup=False)
         if open_browser:
             threading.Timer(1.0, webbrowser.open, [url]).start()
         uvicorn.run(web, host=host, port=port, log_level="warning")
@@ -70,11 +65,11 @@ user_app = new_app(help="团队模式（lanjie serve --host 0.0.0.0）的账号�
 app.add_typer(user_app, name="user")
 
 
-def _new_password(from_stdin: bool) -> str:
+def _new_password(from_stdin: bool, lang: Lang) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("密码：")
-    if getpass.getpass("再输一次：") != first:
+    first = getpass.getpass(t("password_prompt", lang))
+    if getpass.getpass(t("password_again", lang)) != first:
         raise BadInput("passwords_differ")
     return first
 
@@ -88,27 +83,22 @@ def user_add(
     lang: LangOption = None,
 ) -> None:
     """新建账号（密码用 argon2id 保存）。"""
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
-        from datetime import datetime
-
+    with command(locals()) as ctx:
         from lanjie.web.accounts import add_user
 
-        settings = settings_from(config, chosen)
-        ledger = open_ledger_for(db, settings)
-        user = add_user(ledger, name, _new_password(password_stdin), now=datetime.now(SHANGHAI))
-        console().print(t("user_added", chosen, name=user.name), style="green")
+        lang = ctx.lang
+        user = add_user(ctx.ledger(), name, _new_password(password_stdin, lang), now=ctx.now)
+        console().print(t("user_added", lang, name=user.name), style="green", markup=False)
 
 
 @user_app.command("list", cls=Command)
 def user_list(db: Db = None, config: Config = None, lang: LangOption = None) -> None:
     """列出账号。"""
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
+    with command(locals()) as ctx:
         from lanjie.web.accounts import list_users
 
-        for name in list_users(open_ledger_for(db, settings_from(config, chosen))):
-            console().print(name)
+        for name in list_users(ctx.ledger()):
+            console().print(name, markup=False, highlight=False)
 
 
 @user_app.command("remove", cls=Command)
@@ -119,10 +109,9 @@ def user_remove(
     lang: LangOption = None,
 ) -> None:
     """删除账号（已有记录里的名字不变）。"""
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
+    with command(locals()) as ctx:
         from lanjie.web.accounts import remove_user
 
-        if not remove_user(open_ledger_for(db, settings_from(config, chosen)), name):
+        if not remove_user(ctx.ledger(), name):
             raise BadInput("user_not_found", name=name)
-        console().print(t("user_removed", chosen, name=name), style="green")
+        console().print(t("user_removed", ctx.lang, name=name), style="green", markup=False)

@@ -29,18 +29,13 @@ from lanjie.cli.common import (
     UrgentHours,
     VerifyTemplate,
     app,
-    choose_lang,
+    command,
     console,
     finish_now,
-    friendly_errors,
-    open_ledger_for,
-    parse_now,
-    settings_for,
 )
-from lanjie.i18n import Lang, t
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.i18n import Lang, Listing, Text, t, translated
 from lanjie.ingest.prefetch import Prefetch
-from lanjie.ledger.events import EVENT_LABELS, EventKind
+from lanjie.model import SHANGHAI
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -49,7 +44,7 @@ if TYPE_CHECKING:
 
     from lanjie.config import Settings
     from lanjie.ledger.importer import ImportReport
-    from lanjie.pipeline import Analysis
+    from lanjie.work import Analysis
 
 
 def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
@@ -66,7 +61,7 @@ def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
     if report.import_id is None:
         out.print(t("ledger_unchanged", lang))
         return
-    changes = "、".join(f"{EVENT_LABELS[EventKind(kind)]} {n}" for kind, n in report.changes.most_common())
+    changes = [Text("event_count", event=Text(f"event_{kind}"), n=n) for kind, n in report.changes.most_common()]
     out.print(
         t(
             "import_summary",
@@ -74,7 +69,7 @@ def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
             new=report.new,
             changed=report.changed,
             unchanged=report.unchanged,
-            details=f"（{changes}）" if changes else "",
+            details=Text("import_details", changes=Listing(changes)) if changes else "",
         )
     )
     if report.older:
@@ -132,29 +127,26 @@ def run(
 
     读导出 → 记进台账 → 分类 → 写出每个快递的拦截消息、催拦截和核实清单、批量搜索串、备注和 xlsx 工作簿。
     """
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
+    with command(locals()) as ctx:
         reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
         from lanjie.outputs.folder import default_out_dir, write_output_folder
         from lanjie.outputs.summary import print_summary
-        from lanjie.pipeline import bulk_work
+        from lanjie.work import bulk_work
 
-        settings = settings_for(config, chosen, locals())
-        moment = parse_now(now)
-        ledger = open_ledger_for(db, settings)
-        with Activity(chosen) as activity:
-            analysis = _import(reading, settings, moment, ledger, encoding, activity)
-            activity.stage(t("writing", chosen))
-            target = out or default_out_dir(moment)
+        settings, lang = ctx.settings, ctx.lang
+        with Activity(lang) as activity:
+            analysis = _import(reading, settings, ctx.now, ctx.ledger(), encoding, activity)
+            activity.stage(t("writing", lang))
+            target = out or default_out_dir(ctx.now)
             with bulk_work():
                 written = write_output_folder(analysis, target, overwrite=overwrite)
         screen = console()
-        print_summary(analysis, screen, chosen)
+        print_summary(analysis, screen, lang)
         assert analysis.import_report is not None
-        print_import(analysis.import_report, screen, chosen)
-        screen.print(t("output_written", chosen, path=target), style="bold green")
+        print_import(analysis.import_report, screen, lang)
+        screen.print(t("output_written", lang, path=target), style="bold green", markup=False)
         for path in written:
-            screen.print(f"  {path.name}")
+            screen.print(f"  {path.name}", markup=False)
     finish_now()
 
 
@@ -180,28 +172,28 @@ def triage(
 
     和 run 相同的判断，也会参考台账里已经发出的拦截。
     """
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
+    with command(locals()) as ctx:
         reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
         from lanjie.outputs import jsonout
-        from lanjie.pipeline import analyse, bulk_work
+        from lanjie.pipeline import analyse
+        from lanjie.work import bulk_work
 
-        settings = settings_for(config, chosen, locals())
-        moment = parse_now(now)
-        ledger = open_ledger_for(db, settings)
-        with Activity(chosen):
-            analysis = analyse(reading, settings=settings, now=moment, ledger=ledger, encoding=encoding)
+        settings, lang = ctx.settings, ctx.lang
+        with Activity(lang):
+            analysis = analyse(reading, settings=settings, now=ctx.now, ledger=ctx.ledger(), encoding=encoding)
         if json_output:
             from lanjie.outputs.summary import print_file_notes
 
-            print_file_notes(analysis.batch, console(stderr=True), chosen)
+            print_file_notes(analysis.batch, console(stderr=True), lang)
             with bulk_work():
-                output = jsonout.dumps(jsonout.decisions_document(analysis.decisions, analysis.batch, now=moment))
+                document = jsonout.decisions_document(analysis.decisions, analysis.batch, now=ctx.now)
+                output = jsonout.dumps(translated(document, lang))  # reasons, actions, problems in `lang`
             sys.stdout.buffer.write(output + b"\n")
+            sys.stdout.flush()
         else:
             from lanjie.outputs.summary import print_summary
 
-            print_summary(analysis, console(), chosen)
+            print_summary(analysis, console(), lang)
     finish_now()
 
 
@@ -221,22 +213,19 @@ def import_(
 
     同一个文件导入两次不会重复；记录每个售后单的最新状态和每一处变化。
     """
-    chosen = choose_lang(lang)
-    with friendly_errors(chosen):
+    with command(locals()) as ctx:
         reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
         from lanjie.ledger.importer import ImportReport, imported_before
 
-        settings = settings_for(config, chosen, locals())
-        moment = parse_now(now)
-        ledger = open_ledger_for(db, settings)
-        earlier = imported_before(ledger, files)
+        settings, lang = ctx.settings, ctx.lang
+        earlier = imported_before(ctx.ledger(), files)
         if earlier is not None:
-            print_import(ImportReport(already_imported=earlier), console(), chosen)
+            print_import(ImportReport(already_imported=earlier), console(), lang)
             return
-        with Activity(chosen) as activity:
-            analysis = _import(reading, settings, moment, ledger, encoding, activity)
+        with Activity(lang) as activity:
+            analysis = _import(reading, settings, ctx.now, ctx.ledger(), encoding, activity)
         assert analysis.import_report is not None
         from lanjie.outputs.summary import print_file_notes
 
-        print_file_notes(analysis.batch, console(), chosen)
-        print_import(analysis.import_report, console(), chosen)
+        print_file_notes(analysis.batch, console(), lang)
+        print_import(analysis.import_report, console(), lang)

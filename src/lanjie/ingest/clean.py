@@ -1,8 +1,8 @@
 """Turn raw cells into values: money, times, display text (IDs and numbers: identifiers.py).
 
 Every function here takes any cell value (str, float, int, datetime, None …) and never
-raises: what cannot be read comes back as None together with a message in Chinese saying
-what is wrong and how to fix it.
+raises: what cannot be read comes back as None together with a message saying what is wrong
+and how to fix it (a catalogue `Text`: Chinese as a string, English with `render("en")`).
 """
 
 from __future__ import annotations
@@ -10,18 +10,17 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-# Beijing time. China has kept UTC+8 without daylight saving since 1991, so a fixed offset
-# is exact for every export and much cheaper than a tz database lookup per timestamp.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+from lanjie.i18n import Text
+from lanjie.model import SHANGHAI
 
 Cell = object
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
-MSG_BAD_MONEY = "金额看不懂，应为数字，如 89.50"
+MSG_BAD_MONEY = Text("problem_bad_money")
 
 
 def plain_text(value: Cell) -> str:
@@ -84,7 +83,7 @@ def parse_money(value: Cell) -> tuple[Decimal | None, str | None]:
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _LOOSE_TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?)?")
-MSG_BAD_TIME = "时间看不懂，应为 2026-11-26 09:30:00 这样的格式"
+MSG_BAD_TIME = Text("problem_bad_time")
 
 
 def _aware(moment: datetime) -> datetime:

@@ -16,7 +16,7 @@ These are the only transformations allowed between what a cell holds and that nu
 Everything else is refused with a reason a person understands: other characters (`③`, `³`,
 `#`, Chinese), a space or an invisible character inside a number, scientific notation,
 dates, booleans and formula results. IDs (售后单号, 订单号) must be digits, like the
-platform's.
+platform's. The reasons are catalogue `Text`s (Chinese strings that can be said in English).
 """
 
 from __future__ import annotations
@@ -26,27 +26,27 @@ import re
 from datetime import date, time, timedelta
 
 from lanjie.couriers import pattern_candidates
+from lanjie.i18n import Text
 
 Cleaned = tuple[str | None, str | None]
 
-MSG_SCIENTIFIC = "单号被 Excel 改成了科学计数法，请从抖店重新导出，不要用 Excel 打开后保存"
-MSG_TOO_LONG_FLOAT = "单号超过 15 位，被 Excel 当成数字后丢了末尾的数字，请从抖店重新导出，不要用 Excel 打开后保存"
-MSG_ZEROS = "单号末尾是一串 0，像是被 Excel 改成科学计数法后丢了数字，请核对原单号"
-MSG_NOT_INTEGER = "单号是带小数的数字，不是有效单号，请核对"
-MSG_FLOAT_UNPROVEN = "单号被 Excel 存成了数字，无法确定开头有没有丢掉 0，请从抖店重新导出，不要用 Excel 打开后保存"
-MSG_BAD_TRACKING = "单号里有不该出现的字符，只能是字母和数字，请核对"
-MSG_NOT_TRACKING = "不像快递单号（应为 6 到 40 位字母和数字，至少 5 个数字），请核对"
-MSG_SPACE_INSIDE = "单号中间有空格，不知道是一个单号还是两个，请核对后用逗号或换行分开"
-MSG_INVISIBLE_INSIDE = "单号中间有看不见的字符（可能是从网页或聊天里复制来的），请核对后重新输入"
-MSG_NOT_TEXT = "这一格是{kind}，不是单号，请核对这一列是不是单号"
-MSG_FORMULA = "这一格是公式，不是单号：请从抖店重新导出，或把公式换成原来的单号"
-MSG_BAD_ID = "不是抖店的单号格式（应当全是数字），请核对"
+MSG_SCIENTIFIC = Text("problem_scientific")
+MSG_TOO_LONG_FLOAT = Text("problem_too_long_float")
+MSG_ZEROS = Text("problem_zeros")
+MSG_NOT_INTEGER = Text("problem_not_integer")
+MSG_FLOAT_UNPROVEN = Text("problem_float_unproven")
+MSG_BAD_TRACKING = Text("problem_bad_tracking")
+MSG_NOT_TRACKING = Text("problem_not_tracking")
+MSG_SPACE_INSIDE = Text("problem_space_inside")
+MSG_INVISIBLE_INSIDE = Text("problem_invisible_inside")
+MSG_FORMULA = Text("problem_formula")
+MSG_BAD_ID = Text("problem_bad_id")
 
-_KIND_NAMES: tuple[tuple[type, str], ...] = (
-    (bool, "是/否"),
-    (date, "日期"),  # datetime is a date too
-    (time, "时间"),
-    (timedelta, "时长"),
+_NOT_TEXT: tuple[tuple[type, Text], ...] = (  # a cell that holds one of these is not a number
+    (bool, Text("problem_not_text", kind=Text("kind_bool"))),
+    (date, Text("problem_not_text", kind=Text("kind_date"))),  # datetime is a date too
+    (time, Text("problem_not_text", kind=Text("kind_time"))),
+    (timedelta, Text("problem_not_text", kind=Text("kind_duration"))),
 )
 
 # Whitespace and characters that show nothing; allowed around a number, never inside it.
@@ -92,9 +92,9 @@ def unprotect(text: str) -> str:
 
 def not_text_problem(value: object) -> str | None:
     """Why a cell that is not text or a number cannot hold a number (a date, a bool …)."""
-    for kind, name in _KIND_NAMES:
+    for kind, problem in _NOT_TEXT:
         if isinstance(value, kind):
-            return MSG_NOT_TEXT.format(kind=name)
+            return problem
     return None
 
 

@@ -10,13 +10,13 @@ from datetime import datetime
 from pathlib import Path
 
 from lanjie.errors import BadInput
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.i18n import Listing, Text
 from lanjie.ingest.columns import ExportKind, first_nonempty_row
 from lanjie.ingest.orders import read_order_couriers
 from lanjie.ingest.prefetch import Prefetch
 from lanjie.ingest.read import Sheet, check_encoding
 from lanjie.ingest.records import ParsedExport, UnknownWording, read_aftersales
-from lanjie.model import AfterSale, Problem
+from lanjie.model import SHANGHAI, AfterSale, Problem
 
 _STAMP = re.compile(r"(20\d\d)\D?(\d\d)\D?(\d\d)\D{0,3}(\d\d)\D?(\d\d)\D?(\d\d)")
 
@@ -68,13 +68,14 @@ def file_sha256(path: Path) -> str:
 
 def _checked(sheet: Sheet) -> Sheet:
     if sheet.header is None:
-        found = "、".join(first_nonempty_row(sheet.head)[:12]) or "（空）"
-        raise BadInput("no_header", path=sheet.path, found=found)
+        first_row = first_nonempty_row(sheet.head)[:12]
+        raise BadInput("no_header", path=sheet.path, found=Listing(first_row) if first_row else Text("empty"))
     if sheet.header.kind is ExportKind.AFTERSALES:
         missing = sheet.header.missing_required()
         if missing:
-            found = "、".join(h for h in sheet.header.headers if h) or "（空）"
-            raise BadInput("missing_columns", path=sheet.path, missing="、".join(missing), found=found)
+            headers = [h for h in sheet.header.headers if h]
+            found = Listing(headers) if headers else Text("empty")
+            raise BadInput("missing_columns", path=sheet.path, missing=Listing(missing), found=found)
     return sheet
 
 

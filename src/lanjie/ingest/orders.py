@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lanjie.couriers import find_courier
+from lanjie.i18n import Text
 from lanjie.ingest.clean import plain_text
 from lanjie.ingest.columns import ORDER_HEADER_OF
 from lanjie.ingest.identifiers import split_tracking, unprotect
@@ -20,6 +21,7 @@ from lanjie.model import Problem
 
 _ENTRY_SEPARATORS = re.compile(r"[\n;；|]+")
 _NUMBER = re.compile(r"[A-Za-z]*\d[A-Za-z0-9-]{5,}")
+_UNKNOWN_NAME = Text("problem_unknown_courier_name")
 
 
 @dataclass
@@ -69,7 +71,7 @@ def read_order_couriers(sheet: Sheet) -> OrderCouriers:
                         row_number,
                         ORDER_HEADER_OF[key],
                         name.strip(),
-                        "快递公司名称不认识，这些单号的快递将按单号规则判断",
+                        _UNKNOWN_NAME,
                     )
                 )
                 continue

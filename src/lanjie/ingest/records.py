@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
+from lanjie.i18n import Text
 from lanjie.ingest import wording
 from lanjie.ingest.clean import parse_money, parse_time, plain_text, raw_text
 from lanjie.ingest.columns import HEADER_OF, coalesced_rows
@@ -18,6 +20,17 @@ _NUMBER_FIELDS = ("aftersale_id", "order_id", "tracking_no")
 _UNKNOWN_TYPE = AfterSaleType.UNKNOWN
 _UNKNOWN_STATE = AfterSaleState.UNKNOWN
 _UNKNOWN_LOGISTICS = LogisticsState.UNKNOWN
+_NO_AFTERSALE_ID = Text("problem_no_aftersale_id")
+
+
+@lru_cache(maxsize=64)
+def _unusable_aftersale_id(problem: str) -> Text:
+    return Text("blocker_aftersale_id", problem=problem)
+
+
+@lru_cache(maxsize=64)
+def _unusable_order_id(problem: str) -> Text:
+    return Text("blocker_order_id", problem=problem)
 
 
 @dataclass
@@ -76,7 +89,7 @@ class _RecordBuilder:
         raw = cells[self.at["tracking_no"]]
         if self.formulas and (row_number, self.at["tracking_no"]) in self.formulas:
             numbers: list[str] = []
-            problems = [MSG_FORMULA]
+            problems: list[str] = [MSG_FORMULA]
         else:
             numbers, problems = split_tracking(raw)
         for message in problems:
@@ -88,13 +101,13 @@ class _RecordBuilder:
         blockers: list[str] = []
         aftersale_id, id_problem = self._identifier(row_number, cells, "aftersale_id")
         if id_problem:
-            blockers.append(f"售后单号无法使用：{id_problem}")
+            blockers.append(_unusable_aftersale_id(id_problem))
         if not aftersale_id:
-            parsed.problem(row_number, "aftersale_id", cells[at["aftersale_id"]], "这一行没有售后单号，已跳过")
+            parsed.problem(row_number, "aftersale_id", cells[at["aftersale_id"]], _NO_AFTERSALE_ID)
             return None
         order_id, order_problem = self._identifier(row_number, cells, "order_id")
         if order_problem:
-            blockers.append(f"订单号无法使用：{order_problem}")
+            blockers.append(_unusable_order_id(order_problem))
             order_id = None
 
         type_raw = plain_text(cells[at["aftersale_type"]])

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, tuple
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lanjie.ledger.bulk import insert_rows
+from lanjie.ledger.database import write_transaction
 from lanjie.ledger.events import EventKind, event_row
 from lanjie.ledger.schema import events, interceptions, parcels, remarks
 from lanjie.model import Outcome
@@ -67,7 +68,7 @@ def record_sent(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now
     unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
     if not unique:
         return report
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         unique = _with_couriers(conn, unique)
         rows = [
             {
@@ -140,7 +141,7 @@ def record_chased(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, n
     unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
     if not unique:
         return 0
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(
             update(interceptions)
             .where(
@@ -173,7 +174,7 @@ def record_remarks(engine: Engine, items: Sequence[RemarkRef], *, operator: str,
     unique = list({(r.shop_id, r.order_key, r.status): r for r in items}.values())
     if not unique:
         return 0
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         rows = [
             {
                 "shop_id": r.shop_id,

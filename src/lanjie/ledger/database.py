@@ -4,23 +4,32 @@
 path; without either, a SQLite file in the user's data folder is used. Opening a ledger
 brings its schema up to date (Alembic), under a lock so two people starting at once don't
 both migrate.
+
+Reads are plain transactions; everything that writes goes through `write_transaction`,
+which on SQLite takes the write lock at the start (BEGIN IMMEDIATE: writers queue instead of
+failing half-way, while readers go on reading the last committed state, thanks to WAL) and on
+PostgreSQL bounds how long a writer waits for a lock. Both wait up to the db_timeout setting
+seconds (default 60). Trouble with the database itself (disk full, a writer that holds the
+ledger too long, a lost connection) is turned into a clear message by `explain_db_error`.
 """
 
 from __future__ import annotations
 
-import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
-from lanjie.errors import BadInput, LanjieError
+from lanjie.errors import BadInput, LanjieError, LedgerBusy, LedgerConnectionLost, LedgerFull
 from lanjie.ledger import schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,8 +46,8 @@ def default_path() -> Path:
 
 
 def resolve_url(db: str | None) -> str:
-    """A SQLAlchemy URL from --db, LANJIE_DATABASE_URL, or the default SQLite file."""
-    value = db or os.environ.get("LANJIE_DATABASE_URL") or ""
+    """A SQLAlchemy URL from the setting (--db / LANJIE_DATABASE_URL), or the default SQLite file."""
+    value = db or ""
     if not value:
         path = default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,41 +68,180 @@ def display_url(url: str) -> str:
         return url
 
 
-def _sqlite_settings(engine: Engine) -> None:
+DEFAULT_TIMEOUT = 60.0  # seconds a writer waits for another to finish (the db_timeout setting)
+
+
+_WRITE = "lanjie_write"  # the execution option that marks a write transaction
+
+
+def _wal(cursor: sqlite3.Cursor, timeout: float) -> None:
+    """Switch the file to WAL (readers never wait for a writer), retrying while others hold it.
+
+    Switching needs the file to itself for a moment; SQLite answers "database is locked" at
+    once, without waiting, when another process opens a brand-new ledger at the same moment."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not _sqlite_busy(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _sqlite_settings(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun below, explicitly
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _wal(cursor, timeout)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        # Take the write lock at the start: two writers queue instead of failing half-way.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write takes the write lock at the start: two writers queue instead of failing
+        # half-way. A read takes no lock at all and sees the last committed state.
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, timeout: float | None = None) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as error:
         raise BadInput("db_bad_url", url=url) from error
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise BadInput("db_bad_url", url=display_url(url))
+    wait = DEFAULT_TIMEOUT if timeout is None else timeout
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
-        _sqlite_settings(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, connect_args={"timeout": wait})
+        _sqlite_settings(engine, wait)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    _timeouts[engine] = wait
+    return engine
 
 
-# The newest migration in migrations/versions. Checking it needs no Alembic (which takes
-# longer to import than opening the ledger); a test keeps it equal to Alembic's own head.
-SCHEMA_REVISION = "0002"
+_timeouts: WeakKeyDictionary[Engine, float] = WeakKeyDictionary()
+
+
+def _timeout_of(engine: Engine) -> float:
+    return _timeouts.get(engine) or DEFAULT_TIMEOUT
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """The one way to write to the ledger: a transaction that commits at the end of the block.
+
+    SQLite: BEGIN IMMEDIATE, so the writer waits (up to the timeout) for the one before it and
+    never fails half-way; readers are not blocked. PostgreSQL: a plain transaction whose lock
+    waits are bounded by the same timeout. Disk full, a writer that held the ledger past the
+    timeout, or a lost connection raise LedgerFull / LedgerBusy / LedgerConnectionLost, after
+    the transaction was rolled back."""
+    timeout = _timeout_of(engine)
+    with ledger_errors(timeout), engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, round(timeout * 1000))}")
+            yield conn
+
+
+# --- What went wrong, in words the user can act on
+
+
+def _sqlite_code(error: BaseException) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None  # the primary code, without the extended part
+
+
+def _sqlite_busy(error: BaseException) -> bool:
+    code = _sqlite_code(error)
+    if code is not None:
+        return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "database is locked" in str(error)
+
+
+_PG_FULL = {"53100"}  # disk_full
+_PG_BUSY = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
+_PG_LOST = {"57P01", "57P02", "08000", "08003", "08006"}  # terminated by an administrator, crash, connection
+_LOST_WORDS = (
+    "server closed the connection",
+    "terminating connection",
+    "consuming input failed",
+    "connection is closed",
+    "connection is lost",
+    "connection was lost",
+    "connection reset",
+    "broken pipe",
+    "ssl syscall error",
+)
+
+
+def _seconds(timeout: float | None) -> str:
+    return f"{DEFAULT_TIMEOUT if timeout is None else timeout:g}"
+
+
+def explain_db_error(error: BaseException, *, timeout: float | None = None) -> LanjieError | None:
+    """The typed, user-facing error for trouble with the database itself; None for anything else.
+
+    Takes SQLAlchemy's errors and the drivers' own (bulk writes talk to the driver directly).
+    Disk full, a lock not granted within the timeout, and a lost connection each get their
+    message (what happened, nothing written, what to do); other errors are bugs and stay so."""
+    if isinstance(error, LanjieError):
+        return None
+    driver = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    detail = _first_line(driver)
+    code = _sqlite_code(driver)
+    if isinstance(driver, sqlite3.Error):
+        if code == sqlite3.SQLITE_FULL or "database or disk is full" in str(driver):
+            return LedgerFull("db_full", detail=detail)
+        if _sqlite_busy(driver):
+            return LedgerBusy("db_busy", seconds=_seconds(timeout))
+        return None
+    sqlstate = getattr(driver, "sqlstate", None)
+    if sqlstate in _PG_FULL:
+        return LedgerFull("db_full", detail=detail)
+    if sqlstate in _PG_BUSY:
+        return LedgerBusy("db_busy", seconds=_seconds(timeout))
+    invalidated = isinstance(error, DBAPIError) and error.connection_invalidated
+    is_driver_error = type(driver).__module__.split(".")[0] == "psycopg"
+    if (
+        invalidated
+        or sqlstate in _PG_LOST
+        or (is_driver_error and any(words in str(driver).lower() for words in _LOST_WORDS))
+    ):
+        return LedgerConnectionLost("db_connection_lost", detail=detail)
+    return None
+
+
+@contextmanager
+def ledger_errors(timeout: float | None = None) -> Iterator[None]:
+    """Raise database trouble (disk full, busy, connection lost) as its LanjieError."""
+    try:
+        yield
+    except LanjieError:
+        raise
+    except Exception as error:
+        explained = explain_db_error(error, timeout=timeout)
+        if explained is None:
+            raise
+        raise explained from error
+
+
+# The newest migration in migrations/versions (each file starts with its revision number).
+# Checking it needs no Alembic (which takes longer to import than opening the ledger); a test
+# keeps it equal to Alembic's own head.
+SCHEMA_REVISION = max(
+    path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+)
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -114,7 +262,7 @@ def _migrate(connection: Connection) -> None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to the newest migration; returns (before, after) revisions."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         before = current_revision(connection)
@@ -127,16 +275,21 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
 def _explained(url: str) -> Iterator[None]:
     try:
         yield
+    except LanjieError:
+        raise
     except OperationalError as error:
+        explained = explain_db_error(error)
+        if explained is not None:
+            raise explained from error
         raise LedgerUnavailable("db_unreachable", url=display_url(url), detail=_first_line(error)) from error
     except SQLAlchemyError as error:
         raise LedgerUnavailable("db_error", url=display_url(url), detail=_first_line(error)) from error
 
 
-def open_ledger(db: str | None) -> Engine:
+def open_ledger(db: str | None, *, timeout: float | None = None) -> Engine:
     """An engine on an up-to-date ledger, or a clear error saying what to fix."""
     url = resolve_url(db)
-    engine = make_engine(url)
+    engine = make_engine(url, timeout=timeout)
     with _explained(url):
         with engine.connect() as connection:
             up_to_date = current_revision(connection) == SCHEMA_REVISION
@@ -153,7 +306,7 @@ def upgrade_ledger(db: str | None) -> tuple[str, str | None, str | None]:
     return display_url(url), before, after
 
 
-def _first_line(error: Exception) -> str:
+def _first_line(error: BaseException) -> str:
     message = str(getattr(error, "orig", None) or error)
     return message.strip().splitlines()[0] if message.strip() else type(error).__name__
 

@@ -5,12 +5,22 @@ updates the after-sales it contains and records what changed (在途 → 快递�
 one never overwrites newer knowledge. A new after-sale needs no event of its own: its row
 remembers the import that first brought it (who, when), and history shows that.
 Interceptions asked for earlier get their outcome from the parcel's new logistics state.
-Everything happens in one transaction, so an import that is killed half-way leaves the
-ledger as it was, and running it again completes it.
+Everything happens in one transaction, the work counted right after the import included
+(`after_write`), so an import that is killed half-way leaves the ledger as it was, and
+running it again completes it.
+
+Imports run side by side. Each takes its shops' locks before it reads anything (on SQLite the
+write lock of BEGIN IMMEDIATE, on PostgreSQL an advisory lock per shop, in name order), so an
+import of a shop waits for the one before it and then applies on top of it, exactly as if
+they had run one after the other. The newest export wins whatever the order: each
+after-sale keeps the state of the newest export that listed it (`as_of`), and a shop's
+current work (the after-sales its latest import listed, `last_import_id`) comes from its
+newest export; an export older than that still adds what it knows, but does not replace it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -19,25 +29,38 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from lanjie.ingest.clean import SHANGHAI
-from lanjie.ingest.load import Batch, file_sha256
+from lanjie.ingest.load import Batch, SourceFile, file_sha256
 from lanjie.ledger.bulk import insert_rows, load_keys
+from lanjie.ledger.database import write_transaction
 from lanjie.ledger.events import EventKind, event_row
 from lanjie.ledger.records import (
     aftersale_row,
-    ensure_shops,
     fingerprint,
     new_id,
     parcel_row,
     tracking_text,
 )
-from lanjie.ledger.schema import aftersale_parcels, aftersales, events, import_files, imports, interceptions, parcels
-from lanjie.model import DEFAULT_SHOP, AfterSale, AfterSaleState, CourierSource, Outcome
+from lanjie.ledger.schema import (
+    UTCDateTime,
+    aftersale_parcels,
+    aftersales,
+    events,
+    import_files,
+    imports,
+    interceptions,
+    parcels,
+    shops,
+)
+from lanjie.model import DEFAULT_SHOP, SHANGHAI, AfterSale, AfterSaleState, CourierSource, Outcome
 from lanjie.triage import interception_outcome
 
 Progress = Callable[[int, int], None]  # rows written so far, rows to write
+AfterWrite = Callable[[Connection, "ImportReport"], None]  # more to write in the import's transaction
+
+NOT_CURRENT = 0  # last_import_id of an after-sale only ever listed by exports older than its shop's view
 
 # A courier named by the data beats one read from the number, which beats a guess.
 _SOURCE_RANK = {
@@ -64,6 +87,7 @@ class ImportReport:
     changed: int = 0
     unchanged: int = 0
     older: int = 0  # rows from an export older than what the ledger already knows
+    older_keys: set[tuple[int, str]] = field(default_factory=set)  # (shop id, 售后单号) of those rows
     changes: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     shops: dict[str, int] = field(default_factory=dict)
@@ -94,28 +118,81 @@ def import_batch(
     operator: str,
     now: datetime,
     progress: Progress | None = None,
+    after_write: AfterWrite | None = None,
 ) -> ImportReport:
-    """Record the batch's new files; every record must already carry its shop's name."""
+    """Record the batch's new files; every record must already carry its shop's name.
+
+    `after_write` is called on the import's own connection once everything is written (only
+    when something was): whatever it writes (the work counted right after the import) commits
+    with the import or not at all."""
     report = ImportReport()
-    with engine.begin() as conn:
-        known = {
-            row.sha256: row
-            for row in conn.execute(
-                select(import_files.c.sha256, import_files.c.file_name, imports.c.imported_at, imports.c.operator)
-                .join(imports, imports.c.id == import_files.c.import_id)
-                .where(import_files.c.sha256.in_([s.sha256 for s in batch.sources]))
-            )
-        }
-        fresh = {s.sha256: s for s in batch.sources if s.sha256 not in known}.values()
-        report.already_imported = [
-            AlreadyImported(row.file_name, row.imported_at, row.operator) for row in known.values()
-        ]
+    with write_transaction(engine) as conn:
+        lock_shops(conn, {r.shop or DEFAULT_SHOP for r in batch.aftersales})
+        known = _known_files(conn, [s.sha256 for s in batch.sources])
+        fresh = [s for s in batch.sources if s.sha256 not in known]
+        report.already_imported = list(known.values())
         if not fresh:
             return report
         import_id = new_id(conn.execute(insert(imports).values(operator=operator, imported_at=now)))
+        registered = _register_files(conn, import_id, fresh)
+        if len(registered) < len(fresh):  # recorded meanwhile by an import that did not share our locks
+            taken = [s.sha256 for s in fresh if s.sha256 not in registered]
+            report.already_imported += _known_files(conn, taken).values()
+            fresh = [s for s in fresh if s.sha256 in registered]
+            if not fresh:
+                conn.execute(delete(imports).where(imports.c.id == import_id))
+                return report
         report.import_id = import_id
-        conn.execute(
-            insert(import_files),
+        exported_at = {s.name: s.exported_at for s in fresh}
+        records = [r for r in batch.aftersales if r.source.file in exported_at]
+        report.shops = _ensure_shops(conn, {r.shop or DEFAULT_SHOP for r in records}, now)
+        _Writer(conn, import_id, now, operator, report, progress).write(records, exported_at)
+        if after_write is not None:
+            after_write(conn, report)
+    return report
+
+
+def shop_lock_key(shop: str) -> int:
+    """The PostgreSQL advisory lock an import of `shop` holds: a stable signed 64-bit number."""
+    digest = hashlib.blake2b(f"lanjie import {shop}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_shops(conn: Connection, names: Iterable[str]) -> None:
+    """Wait for, then hold until commit, the right to import these shops.
+
+    PostgreSQL: one advisory lock per shop, taken in name order so that two imports sharing
+    shops can never each hold one the other waits for. SQLite: the transaction's write lock
+    (BEGIN IMMEDIATE) already lets one writer in at a time."""
+    if conn.dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": shop_lock_key(name)})
+
+
+def _known_files(conn: Connection, hashes: Sequence[str]) -> dict[str, AlreadyImported]:
+    if not hashes:
+        return {}
+    rows = conn.execute(
+        select(import_files.c.sha256, import_files.c.file_name, imports.c.imported_at, imports.c.operator)
+        .join(imports, imports.c.id == import_files.c.import_id)
+        .where(import_files.c.sha256.in_(list(hashes)))
+    )
+    return {row.sha256: AlreadyImported(row.file_name, row.imported_at, row.operator) for row in rows}
+
+
+def _dialect_insert(conn: Connection, table: Any) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _register_files(conn: Connection, import_id: int, sources: Sequence[SourceFile]) -> set[str]:
+    """Record the files under this import; returns the hashes this call recorded.
+
+    A file that another import recorded in the meantime is left to it (ON CONFLICT DO NOTHING):
+    that is "already imported", not an error."""
+    statement = (
+        _dialect_insert(conn, import_files)
+        .values(
             [
                 {
                     "import_id": import_id,
@@ -125,14 +202,31 @@ def import_batch(
                     "rows": s.rows,
                     "aftersales": s.aftersales,
                 }
-                for s in fresh
-            ],
+                for s in sources
+            ]
         )
-        exported_at = {s.name: s.exported_at for s in fresh}
-        records = [r for r in batch.aftersales if r.source.file in exported_at]
-        report.shops = ensure_shops(conn, {r.shop or DEFAULT_SHOP for r in records}, now)
-        _Writer(conn, import_id, now, operator, report, progress).write(records, exported_at)
-    return report
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(import_files.c.sha256)
+    )
+    return set(conn.execute(statement).scalars())
+
+
+def _ensure_shops(conn: Connection, names: Iterable[str], now: datetime) -> dict[str, int]:
+    """Ids of the named shops, creating those the ledger does not know yet.
+
+    A shop another process created a moment ago is simply used (ON CONFLICT DO NOTHING)."""
+    wanted = sorted(set(names))
+    query = select(shops.c.name, shops.c.id).where(shops.c.name.in_(wanted))
+    known = {r.name: r.id for r in conn.execute(query)}
+    missing = [name for name in wanted if name not in known]
+    if missing:
+        conn.execute(
+            _dialect_insert(conn, shops)
+            .values([{"name": name, "created_at": now} for name in missing])
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        known = {r.name: r.id for r in conn.execute(query)}
+    return known
 
 
 class _Writer:
@@ -174,9 +268,16 @@ class _Writer:
                 )
             )
         }
+        view = self._view_times()
+
+        def behind(shop_id: int, record: AfterSale) -> bool:
+            """Is the record's export older than the export the shop's current work comes from?"""
+            known = view.get(shop_id)
+            return known is not None and exported_at[record.source.file] < known
+
         new: list[tuple[int, AfterSale, str]] = []
         differing: list[tuple[int, AfterSale, str]] = []
-        seen: list[tuple[int, str]] = []
+        seen: dict[tuple[datetime, bool], list[tuple[int, str]]] = {}  # (export time, current?) → keys
         for record in records:
             shop_id = shops[record.shop or DEFAULT_SHOP]
             digest = fingerprint(record)
@@ -185,24 +286,30 @@ class _Writer:
                 new.append((shop_id, record, digest))
             elif old_digest == digest:
                 self.report.unchanged += 1
-                seen.append((shop_id, record.aftersale_id))
+                group = (exported_at[record.source.file], not behind(shop_id, record))
+                seen.setdefault(group, []).append((shop_id, record.aftersale_id))
             else:
                 differing.append((shop_id, record, digest))
 
         before = self._before([(shop_id, record) for shop_id, record, _ in differing])
         changed: list[tuple[int, AfterSale, str]] = []
+        older: set[tuple[int, str]] = set()
         for shop_id, record, digest in differing:
             if before[(shop_id, record.aftersale_id)].as_of > exported_at[record.source.file]:
                 self.report.older += 1  # an older export: keep what the ledger knows
-                seen.append((shop_id, record.aftersale_id))
+                older.add((shop_id, record.aftersale_id))
+                self.report.older_keys.add((shop_id, record.aftersale_id))
             else:
                 changed.append((shop_id, record, digest))
         self.report.new, self.report.changed = len(new), len(changed)
 
-        new_rows = [
-            aftersale_row(r, shop_id=shop_id, import_id=self.import_id, as_of=exported_at[r.source.file], digest=d)
-            for shop_id, r, d in new
-        ]
+        new_rows = []
+        for shop_id, record, digest in new:
+            as_of = exported_at[record.source.file]
+            row = aftersale_row(record, shop_id=shop_id, import_id=self.import_id, as_of=as_of, digest=digest)
+            if behind(shop_id, record):
+                row["last_import_id"] = NOT_CURRENT
+            new_rows.append(row)
         links = [link for shop_id, r, _ in new for link in _links(shop_id, r)]
         changed_rows, relinked = [], []
         for shop_id, record, digest in changed:
@@ -211,6 +318,8 @@ class _Writer:
                 record, shop_id=shop_id, import_id=self.import_id, as_of=exported_at[record.source.file], digest=digest
             )
             del row["first_import_id"]
+            if behind(shop_id, record):
+                del row["last_import_id"]  # newer than what the ledger had for it, yet not the shop's current work
             changed_rows.append(row)
             self._changes(shop_id, record, old)
             if old.tracking_nos != tracking_text(record):
@@ -222,14 +331,23 @@ class _Writer:
         insert_rows(conn, aftersales, new_rows, progress=self._progress(0, total))
         self._update_changed(changed_rows, relinked)
         insert_rows(conn, aftersale_parcels, links, progress=self._progress(len(new_rows), total))
-        self._mark_seen(seen)
-        older = {key for key in seen if before.get(key) is not None}
+        for number, ((as_of, current), keys) in enumerate(sorted(seen.items())):
+            self._mark_seen(keys, as_of, current=current, name="seen_aftersales" + (f"_{number}" if number else ""))
         self._outcomes(
             (shops[r.shop or DEFAULT_SHOP], r)
             for r in records
             if (shops[r.shop or DEFAULT_SHOP], r.aftersale_id) not in older
         )
         insert_rows(conn, events, self.events)
+
+    def _view_times(self) -> dict[int, datetime]:
+        """For each shop, the export its current work comes from: the newest one applied."""
+        query = (
+            select(aftersales.c.shop_id, func.max(aftersales.c.as_of))
+            .where(aftersales.c.shop_id.in_(list(self.report.shops.values())))
+            .group_by(aftersales.c.shop_id)
+        )
+        return {shop_id: newest for shop_id, newest in self.conn.execute(query) if newest is not None}
 
     def _progress(self, offset: int, total: int) -> Callable[[int], None] | None:
         if self.progress is None:
@@ -324,26 +442,37 @@ class _Writer:
                 ),
                 [{"k_shop": shop_id, "k_id": aftersale_id} for shop_id, aftersale_id in relinked],
             )
-        # An executemany UPDATE sets the columns named by the parameters' keys.
-        self.conn.execute(
-            update(aftersales).where(
-                and_(aftersales.c.shop_id == bindparam("k_shop"), aftersales.c.aftersale_id == bindparam("k_id"))
-            ),
-            [{"k_shop": row.pop("shop_id"), "k_id": row.pop("aftersale_id"), **row} for row in rows],
-        )
+        # An executemany UPDATE sets the columns named by the parameters' keys: one statement
+        # for the rows that become current work, one for those that stay as they were.
+        for current in (True, False):
+            group = [row for row in rows if ("last_import_id" in row) is current]
+            if group:
+                self.conn.execute(
+                    update(aftersales).where(
+                        and_(
+                            aftersales.c.shop_id == bindparam("k_shop"), aftersales.c.aftersale_id == bindparam("k_id")
+                        )
+                    ),
+                    [{"k_shop": row.pop("shop_id"), "k_id": row.pop("aftersale_id"), **row} for row in group],
+                )
 
-    def _mark_seen(self, keys: list[tuple[int, str]]) -> None:
-        """Unchanged after-sales are still part of today's work: they belong to this import now."""
-        if not keys:
-            return
-        load_keys(self.conn, "seen_aftersales", keys)
-        self.conn.execute(
-            text(
-                "UPDATE aftersales SET last_import_id = :import_id FROM seen_aftersales AS s "
+    def _mark_seen(self, keys: list[tuple[int, str]], as_of: datetime, *, current: bool, name: str) -> None:
+        """Unchanged after-sales still in the export: this export becomes the newest that showed
+        their state (as_of), unless it is older than that; and unless it is older than its
+        shop's current work, they are part of today's work (they belong to this import now)."""
+        load_keys(self.conn, name, keys)
+        moment = bindparam("as_of", as_of, type_=UTCDateTime)
+        if current:  # not older than the shop's current work, so not older than any of its rows
+            statement = text(
+                f"UPDATE aftersales SET last_import_id = :import_id, as_of = :as_of FROM {name} AS s "
                 "WHERE aftersales.shop_id = s.shop_id AND aftersales.aftersale_id = s.key"
-            ),
-            {"import_id": self.import_id},
-        )
+            ).bindparams(moment, import_id=self.import_id)
+        else:
+            statement = text(
+                f"UPDATE aftersales SET as_of = :as_of FROM {name} AS s "
+                "WHERE aftersales.shop_id = s.shop_id AND aftersales.aftersale_id = s.key AND aftersales.as_of < :as_of"
+            ).bindparams(moment)
+        self.conn.execute(statement)
 
     def _outcomes(self, current: Iterable[tuple[int, AfterSale]]) -> None:
         pending = {
@@ -395,11 +524,16 @@ def _shown(moment: datetime | None) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "无"
 
 
-def record_bucket_counts(engine: Engine, import_id: int, counts: dict[str, dict[str, int]]) -> None:
-    """Remember the work right after an import, so stats can show it over time."""
-    with engine.begin() as conn:
-        conn.execute(
-            update(imports)
-            .where(imports.c.id == import_id)
-            .values(bucket_counts=json.dumps(counts, ensure_ascii=False))
-        )
+def record_bucket_counts(ledger: Engine | Connection, import_id: int, counts: dict[str, dict[str, int]]) -> None:
+    """Remember the work right after an import, so stats can show it over time.
+
+    Given the import's own connection (import_batch's `after_write`), the counts commit with
+    the import; given an engine, in a transaction of their own."""
+    statement = (
+        update(imports).where(imports.c.id == import_id).values(bucket_counts=json.dumps(counts, ensure_ascii=False))
+    )
+    if isinstance(ledger, Connection):
+        ledger.execute(statement)
+        return
+    with write_transaction(ledger) as conn:
+        conn.execute(statement)

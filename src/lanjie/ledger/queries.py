@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select, tuple_
 
 from lanjie.couriers import courier_name
-from lanjie.ingest.clean import SHANGHAI
 from lanjie.ledger.events import EVENT_LABELS, EventKind
 from lanjie.ledger.schema import aftersale_parcels, aftersales, events, imports, interceptions, shops
-from lanjie.model import Bucket, Outcome
+from lanjie.model import SHANGHAI, Bucket, Outcome
 
 
 @dataclass(frozen=True)

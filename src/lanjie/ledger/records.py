@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Select, and_, func, insert, select, tuple_
+from sqlalchemy import Connection, CursorResult, Select, and_, func, select, tuple_
 
-from lanjie.ledger.schema import aftersale_parcels, aftersales, imports, interceptions, parcels, shops
+from lanjie.ledger.schema import aftersale_parcels, aftersales, imports, interceptions, parcels, remarks, shops
 from lanjie.model import (
     AfterSale,
     AfterSaleState,
@@ -102,14 +102,6 @@ def new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def ensure_shops(conn: Connection, names: Iterable[str], now: datetime) -> dict[str, int]:
-    wanted = set(names)
-    known = {r.name: r.id for r in conn.execute(select(shops.c.name, shops.c.id).where(shops.c.name.in_(wanted)))}
-    for name in sorted(wanted - known.keys()):
-        known[name] = new_id(conn.execute(insert(shops).values(name=name, created_at=now)))
-    return known
 
 
 def shop_ids(conn: Connection, names: Collection[str]) -> dict[str, int]:
@@ -224,3 +216,13 @@ def from_row(row: Any, parcel_list: list[Parcel]) -> AfterSale:
         buyer_note=row.buyer_note,
         blockers=json.loads(row.blockers) if row.blockers != "[]" else [],
     )
+
+
+def load_written_remarks(
+    conn: Connection, shop_id_list: Collection[int] | None = None
+) -> frozenset[tuple[str, str, str]]:
+    """The remarks reported written: (shop name, order key, status word)."""
+    query = select(shops.c.name, remarks.c.order_key, remarks.c.status).join(shops, shops.c.id == remarks.c.shop_id)
+    if shop_id_list is not None:
+        query = query.where(remarks.c.shop_id.in_(shop_id_list))
+    return frozenset((row.name, row.order_key, row.status) for row in conn.execute(query))

@@ -101,6 +101,30 @@ import_files = Table(
     Column("aftersales", Integer, nullable=False),
 )
 
+# What reading an import's files found wrong, kept so every face (and a download days later)
+# reports the same problems as the command that imported them.
+import_problems = Table(
+    "import_problems",
+    metadata,
+    Column("import_id", ForeignKey("imports.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("file_name", String(500), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("field", String(100), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+import_wordings = Table(
+    "import_wordings",
+    metadata,
+    Column("import_id", ForeignKey("imports.id"), primary_key=True),
+    Column("field", String(100), primary_key=True),
+    Column("value", String(500), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("example_rows", String(200), nullable=False),  # comma-joined row numbers
+)
+
 aftersales = Table(
     "aftersales",
     metadata,
@@ -122,11 +146,15 @@ aftersales = Table(
     Column("reason", Text, nullable=False),
     Column("buyer_note", Text, nullable=False),
     Column("blockers", Text, nullable=False),  # JSON list of Chinese reasons
+    # Where the state was read first (the same row in a later export leaves these as they are).
     Column("source_file", String(500), nullable=False),
     Column("source_row", Integer, nullable=False),
-    Column("as_of", UTCDateTime, nullable=False),  # export time of the row this state comes from
+    Column("as_of", UTCDateTime, nullable=False),  # the newest export that showed this state
     Column("digest", String(32), nullable=False),
     Column("first_import_id", Integer, nullable=False),
+    # The latest import whose export listed the after-sale, which makes it current work when
+    # that is its shop's latest import; 0 when only exports older than the shop's current work
+    # listed it (see lanjie.ledger.importer).
     # Not indexed on purpose: every import sets it on every row it sees, and an index would
     # turn those cheap in-place updates into full row rewrites. Finding each shop's latest
     # import reads the table once either way.
@@ -186,6 +214,8 @@ remarks = Table(
     UniqueConstraint("shop_id", "order_key", "status"),  # a remark is asked for once
 )
 
+# Append-only, and the database itself holds to it (triggers made by the migrations, 0001 and
+# 0003): UPDATE, DELETE, REPLACE and TRUNCATE are refused on SQLite and PostgreSQL alike.
 events = Table(
     "events",
     metadata,
@@ -218,6 +248,7 @@ work = Table(
     Column("order_key", String(100), nullable=False),
     Column("bucket", String(32), nullable=False),
     Column("remark_status", String(32)),  # the remark this work asks for (None: none)
+    Column("remark_on", UTCDateTime),  # the request a remark is dated by (None: dated the day it is written)
     Column("action", String(200), nullable=False),
     Column("reasons", Text, nullable=False),  # JSON list: the reasons that do not change with the clock
     Column("deadline", UTCDateTime),

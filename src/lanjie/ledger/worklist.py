@@ -13,8 +13,8 @@ from lanjie.ledger.actions import ParcelRef, RemarkRef, written_remarks
 from lanjie.ledger.records import shop_ids
 from lanjie.ledger.schema import aftersale_parcels, aftersales, parcels
 from lanjie.model import DEFAULT_SHOP, Bucket
-from lanjie.outputs.remarks import STATUS_WORDS, Remark
-from lanjie.pipeline import Analysis
+from lanjie.remarks import Remark
+from lanjie.work import Analysis
 
 
 def resolve_shops(ledger: Engine, names: Sequence[str]) -> dict[str, int]:
@@ -88,8 +88,8 @@ def pending_remarks(ledger: Engine, analysis: Analysis, ids: dict[str, int]) -> 
     """The remarks of the current work that nobody has reported as written yet."""
     with ledger.connect() as conn:
         written = written_remarks(conn, list(ids.values()))
-    return [r for r in analysis.remarks if (ids[r.shop], r.order_key, STATUS_WORDS[r.bucket]) not in written]
+    return [r for r in analysis.remarks if (ids[r.shop], r.order_key, r.status) not in written]
 
 
 def remark_refs(remarks: Sequence[Remark], ids: dict[str, int]) -> list[RemarkRef]:
-    return [RemarkRef(ids[r.shop], r.order_key, STATUS_WORDS[r.bucket], r.text, r.flag, r.order_id) for r in remarks]
+    return [RemarkRef(ids[r.shop], r.order_key, r.status, r.text, r.flag, r.order_id) for r in remarks]

@@ -19,8 +19,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, tuple_, update
 
+from lanjie.buckets import RULES
 from lanjie.config import Settings
 from lanjie.ledger.bulk import insert_rows
+from lanjie.ledger.database import write_transaction
 from lanjie.ledger.records import load_aftersales, load_current, load_facts, to_fen
 from lanjie.ledger.schema import (
     aftersale_parcels,
@@ -33,9 +35,9 @@ from lanjie.ledger.schema import (
     work_state,
 )
 from lanjie.model import Bucket, Decision, LedgerFacts
-from lanjie.outputs.remarks import STATUS_WORDS
-from lanjie.pipeline import bulk_work
+from lanjie.remarks import order_key, remark_moment
 from lanjie.triage import chase_due, triage
+from lanjie.work import bulk_work
 
 _WORK_LOCK = 5_731_734  # the advisory lock taken while the work is rewritten (PostgreSQL)
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # sorts after every real deadline
@@ -51,7 +53,7 @@ def refresh_work(engine: Engine, *, settings: Settings, now: datetime) -> Refres
     with engine.connect() as conn:
         if _up_to_date(conn, settings, now):
             return Refreshed()
-    with bulk_work(), engine.begin() as conn:
+    with bulk_work(), write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
         return _refresh(conn, settings, now)
@@ -181,14 +183,16 @@ def _write(conn: Connection, decisions: list[Decision], facts: LedgerFacts, sett
         record = decision.aftersale
         shop_id = shop_id_of[record.shop]
         couriers = dict.fromkeys(p.courier for p in decision.parcels if p.courier)
+        remark_due, remark_on = remark_moment(decision, facts)
         work_rows.append(
             {
                 "shop_id": shop_id,
                 "aftersale_id": record.aftersale_id,
                 "order_id": record.order_id,
-                "order_key": record.order_id or f"售后单 {record.aftersale_id}",
+                "order_key": order_key(record),
                 "bucket": decision.bucket.value,
-                "remark_status": STATUS_WORDS.get(decision.bucket),
+                "remark_status": RULES[decision.bucket].remark if remark_due else None,
+                "remark_on": remark_on,
                 "action": decision.action,
                 "reasons": orjson.dumps(decision.basis).decode(),
                 "deadline": record.deadline,

@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
+from lanjie.buckets import LISTED, RULES
+from lanjie.config import Settings
 from lanjie.errors import BadInput
-from lanjie.ingest.clean import SHANGHAI
-from lanjie.model import Bucket
+from lanjie.i18n import translated
+from lanjie.model import SHANGHAI, Bucket
 from lanjie.outputs import jsonout
-from lanjie.outputs.messages import (
-    CourierGroup,
-    courier_messages,
-    message_file,
-    search_file,
-    unknown_courier_file,
-)
-from lanjie.outputs.remarks import remark_date, remarks_file
+from lanjie.outputs.messages import courier_messages, message_file, search_file, unknown_courier_file
+from lanjie.outputs.remarks import remarks_file
 from lanjie.outputs.workbook import write_workbook
-from lanjie.pipeline import Analysis
+from lanjie.remarks import remark_date
+from lanjie.work import Analysis, CourierGroup
 
 
 def default_out_dir(now: datetime) -> Path:
     return Path(f"lanjie-输出-{now.astimezone(SHANGHAI):%Y%m%d-%H%M}")
+
+
+_TEMPLATES: dict[Bucket, Callable[[Settings], str]] = {
+    Bucket.INTERCEPT: lambda settings: settings.intercept_template,
+    Bucket.CHASE: lambda settings: settings.chase_template,
+    Bucket.VERIFY: lambda settings: settings.verify_template,
+}
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -54,13 +60,55 @@ def output_files(analysis: Analysis) -> dict[str, str]:
     """Every text file of the folder, by name."""
     settings = analysis.settings
     date = remark_date(analysis.now)
-    intercept = analysis.groups(Bucket.INTERCEPT)
-    files = _courier_texts(intercept, "拦截", settings.intercept_template, settings.chunk_size, date)
-    files |= _courier_texts(analysis.groups(Bucket.CHASE), "催拦截", settings.chase_template, settings.chunk_size, date)
-    files |= _courier_texts(analysis.groups(Bucket.VERIFY), "核实", settings.verify_template, settings.chunk_size, date)
-    files["批量搜索.txt"] = search_file(intercept)
+    files: dict[str, str] = {}
+    for bucket in LISTED:
+        template = _TEMPLATES[bucket](settings)
+        list_name = RULES[bucket].list_name
+        assert list_name is not None
+        files |= _courier_texts(analysis.groups(bucket), list_name, template, settings.chunk_size, date)
+    files["批量搜索.txt"] = search_file(analysis.groups(Bucket.INTERCEPT))
     files["备注.txt"] = remarks_file(analysis.remarks)
     return files
+
+
+def workbook_name(now: datetime) -> str:
+    return f"售后处理-{now.astimezone(SHANGHAI):%Y-%m-%d}.xlsx"
+
+
+def _write_decisions(analysis: Analysis, path: Path) -> None:
+    document = jsonout.decisions_document(analysis.decisions, analysis.batch, now=analysis.now)
+    path.write_bytes(jsonout.dumps(translated(document, analysis.settings.lang)))
+
+
+def _write_workbook(analysis: Analysis, path: Path) -> None:
+    write_workbook(
+        path,
+        decisions=analysis.decisions,
+        batch=analysis.batch,
+        intercept_groups=analysis.groups(Bucket.INTERCEPT),
+        verify_groups=analysis.groups(Bucket.VERIFY),
+        remarks=analysis.remarks,
+        now=analysis.now,
+    )
+
+
+def file_writers(analysis: Analysis) -> dict[str, Callable[[Path], None]]:
+    """Each file of the folder by name, with what writes it: one file can be built alone."""
+    writers: dict[str, Callable[[Path], None]] = {
+        name: partial(_write_text, text=text) for name, text in output_files(analysis).items()
+    }
+    writers["decisions.json"] = partial(_write_decisions, analysis)
+    writers[workbook_name(analysis.now)] = partial(_write_workbook, analysis)
+    return writers
+
+
+def write_one(analysis: Analysis, name: str, path: Path) -> bool:
+    """Build only the file called `name` at `path`; False when the work has no such file."""
+    writer = file_writers(analysis).get(name)
+    if writer is None:
+        return False
+    writer(path)
+    return True
 
 
 def write_output_folder(analysis: Analysis, out_dir: Path, *, overwrite: bool = False) -> list[Path]:
@@ -70,19 +118,8 @@ def write_output_folder(analysis: Analysis, out_dir: Path, *, overwrite: bool = 
     staging = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
     try:
         staging.mkdir(parents=True)
-        for name, text in output_files(analysis).items():
-            _write_text(staging / name, text)
-        document = jsonout.decisions_document(analysis.decisions, analysis.batch, now=analysis.now)
-        (staging / "decisions.json").write_bytes(jsonout.dumps(document))
-        write_workbook(
-            staging / f"售后处理-{analysis.now.astimezone(SHANGHAI):%Y-%m-%d}.xlsx",
-            decisions=analysis.decisions,
-            batch=analysis.batch,
-            intercept_groups=analysis.groups(Bucket.INTERCEPT),
-            verify_groups=analysis.groups(Bucket.VERIFY),
-            remarks=analysis.remarks,
-            now=analysis.now,
-        )
+        for name, write in file_writers(analysis).items():
+            write(staging / name)
         if out_dir.exists():
             retired = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
             out_dir.rename(retired)

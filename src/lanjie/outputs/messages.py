@@ -2,52 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 from lanjie.couriers import courier_name
-from lanjie.model import Bucket, Decision
-
-
-@dataclass(frozen=True, slots=True)
-class ParcelLine:
-    tracking_no: str
-    candidates: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CourierGroup:
-    """The parcels of one bucket that go to one courier (None: courier not known)."""
-
-    courier: str | None
-    parcels: tuple[ParcelLine, ...]
-
-    @property
-    def name(self) -> str:
-        return courier_name(self.courier)
-
-    @property
-    def numbers(self) -> list[str]:
-        return [p.tracking_no for p in self.parcels]
-
-
-def group_by_courier(decisions: Iterable[Decision], bucket: Bucket) -> list[CourierGroup]:
-    """Each parcel once (even when several after-sales share it), most urgent first.
-
-    Couriers are ordered by how many parcels they have; unknown couriers come last.
-    """
-    seen: set[str] = set()
-    groups: dict[str | None, list[ParcelLine]] = {}
-    for decision in decisions:
-        if decision.bucket is not bucket:
-            continue
-        for parcel in decision.parcels:
-            if parcel.tracking_no in seen:
-                continue
-            seen.add(parcel.tracking_no)
-            groups.setdefault(parcel.courier, []).append(ParcelLine(parcel.tracking_no, parcel.candidates))
-    order = sorted(groups, key=lambda code: (code is None, -len(groups[code]), code or ""))
-    return [CourierGroup(code, tuple(groups[code])) for code in order]
+from lanjie.work import CourierGroup
 
 
 def chunks(items: list[str], size: int) -> list[list[str]]:

@@ -8,54 +8,58 @@ from rich.console import Console
 from rich.table import Table
 
 from lanjie.couriers import courier_name
-from lanjie.i18n import Lang, t
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.i18n import Lang, Listing, say, t
 from lanjie.ingest.load import Batch
-from lanjie.model import BUCKET_LABELS, Bucket
-from lanjie.pipeline import Analysis
-from lanjie.triage import ACTIONS
+from lanjie.model import SHANGHAI, Bucket
+from lanjie.work import Analysis
 
 URGENT_SHOWN = 10
 PROBLEMS_SHOWN = 5
 
 
 def _bucket_label(bucket: Bucket, lang: Lang) -> str:
-    return bucket.value if lang == "en" else BUCKET_LABELS[bucket]
+    return t(f"bucket_label_{bucket.value}", lang)
+
+
+def _action(bucket: Bucket, lang: Lang) -> str:
+    return t(f"bucket_action_{bucket.value}", lang)
 
 
 def print_file_notes(batch: Batch, console: Console, lang: Lang) -> None:
     """What was noticed about the files themselves (the same file given twice …)."""
     for again, first in batch.repeated_files:
-        console.print(f"[yellow]{t('same_file_twice', lang, path=again, first=first)}[/yellow]")
+        console.print(t("same_file_twice", lang, path=again, first=first), style="yellow", markup=False)
 
 
 def print_summary(analysis: Analysis, console: Console, lang: Lang) -> None:
     batch = analysis.batch
     print_file_notes(batch, console, lang)
-    console.print(
-        t("files_read", lang, files="、".join(batch.files), rows=batch.rows, aftersales=len(batch.aftersales))
-    )
+    files = Listing(batch.files)
+    console.print(t("files_read", lang, files=files, rows=batch.rows, aftersales=len(batch.aftersales)), markup=False)
     if batch.order_files:
-        console.print(
-            t("orders_read", lang, files="、".join(batch.order_files), parcels=len(batch.courier_by_tracking_no))
-        )
+        parcels = len(batch.courier_by_tracking_no)
+        console.print(t("orders_read", lang, files=Listing(batch.order_files), parcels=parcels), markup=False)
     if batch.duplicates:
         console.print(t("duplicates_merged", lang, n=batch.duplicates))
     if batch.missing_state_column:
-        console.print(f"[yellow]{t('no_state_column', lang)}[/yellow]")
+        console.print(t("no_state_column", lang), style="yellow", markup=False)
 
     counts = Counter(d.bucket for d in analysis.decisions)
     urgent = Counter(d.bucket for d in analysis.decisions if d.urgent)
     buckets = Table(title=t("summary_title", lang), title_justify="left")
     buckets.add_column(t("bucket", lang))
     buckets.add_column(t("count", lang), justify="right")
-    buckets.add_column("紧急" if lang == "zh" else "Urgent", justify="right")
+    buckets.add_column(t("col_urgent", lang), justify="right")
     buckets.add_column(t("action", lang))
 
     for bucket in Bucket:
         style = "bold red" if urgent[bucket] else None
         buckets.add_row(
-            _bucket_label(bucket, lang), str(counts[bucket]), str(urgent[bucket] or ""), ACTIONS[bucket], style=style
+            _bucket_label(bucket, lang),
+            str(counts[bucket]),
+            str(urgent[bucket] or ""),
+            _action(bucket, lang),
+            style=style,
         )
     console.print(buckets)
 
@@ -67,7 +71,8 @@ def print_summary(analysis: Analysis, console: Console, lang: Lang) -> None:
         couriers.add_column(t("to_intercept", lang), justify="right")
         couriers.add_column(t("to_verify", lang), justify="right")
         for code in dict.fromkeys([*intercept, *verify]):
-            couriers.add_row(courier_name(code), str(intercept.get(code, 0)), str(verify.get(code, 0)))
+            name = courier_name(code) if code else t("courier_unknown", lang)
+            couriers.add_row(name, str(intercept.get(code, 0)), str(verify.get(code, 0)))
         console.print(couriers)
 
     worked = [d for d in analysis.decisions if d.bucket is not Bucket.OUT_OF_SCOPE and d.aftersale.deadline]
@@ -90,19 +95,24 @@ def print_summary(analysis: Analysis, console: Console, lang: Lang) -> None:
                 _bucket_label(decision.bucket, lang),
                 deadline.astimezone(SHANGHAI).strftime("%m-%d %H:%M"),
                 f"{hours:.1f}",
-                decision.action,
+                str(say(decision.action, lang)),
                 style="bold red" if hours < 0 else "yellow" if decision.urgent else None,
             )
         console.print(table)
 
     if batch.problems:
-        console.print(f"[yellow]{t('problems_found', lang, n=len(batch.problems))}[/yellow]")
+        console.print(t("problems_found", lang, n=len(batch.problems)), style="yellow", markup=False)
         for problem in batch.problems[:PROBLEMS_SHOWN]:
-            console.print(
-                f"  {problem.file} 第 {problem.row} 行 {problem.field}「{problem.value}」：{problem.message}",
-                markup=False,
-                highlight=False,
+            line = t(
+                "problem_line",
+                lang,
+                file=problem.file,
+                row=problem.row,
+                field=problem.field,
+                value=problem.value,
+                message=problem.message,
             )
+            console.print(f"  {line}", markup=False, highlight=False)
     for wording in batch.unknown_wordings:
         console.print(
             t(
@@ -111,7 +121,7 @@ def print_summary(analysis: Analysis, console: Console, lang: Lang) -> None:
                 field=wording.column,
                 value=wording.value,
                 count=wording.count,
-                rows="、".join(map(str, wording.rows)),
+                rows=Listing(wording.rows),
             ),
             markup=False,
             style="yellow",

@@ -15,12 +15,12 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from lanjie.buckets import label
 from lanjie.couriers import courier_name
-from lanjie.ingest.clean import SHANGHAI
 from lanjie.ingest.load import Batch
-from lanjie.model import BUCKET_LABELS, Bucket, Decision
-from lanjie.outputs.messages import CourierGroup
-from lanjie.outputs.remarks import Remark
+from lanjie.model import SHANGHAI, Bucket, Decision
+from lanjie.remarks import Remark
+from lanjie.work import CourierGroup
 
 BUCKET_COLUMNS: tuple[tuple[str, int], ...] = (
     ("售后单号", 21),
@@ -129,9 +129,9 @@ def _write_summary(sheet: Worksheet, styles: _Styles, summary: dict[str, Any]) -
     sheet.write_string(2, 0, f"来源文件：{summary['files']}", styles.text)
     row = 4
     sheet.write_row(row, 0, ("分类", "售后单数", "其中紧急"), styles.header)
-    for label, count, urgent in summary["buckets"]:
+    for name, count, urgent in summary["buckets"]:
         row += 1
-        sheet.write_string(row, 0, label, styles.text)
+        sheet.write_string(row, 0, name, styles.text)
         sheet.write_number(row, 1, count, styles.text)
         sheet.write_number(row, 2, urgent, styles.text)
     row += 2
@@ -193,7 +193,7 @@ def write_workbook(
         {
             "generated": _naive(now).strftime("%Y-%m-%d %H:%M"),
             "files": "、".join(batch.files + batch.order_files),
-            "buckets": [(BUCKET_LABELS[b], len(by_bucket[b]), sum(d.urgent for d in by_bucket[b])) for b in Bucket],
+            "buckets": [(label(b), len(by_bucket[b]), sum(d.urgent for d in by_bucket[b])) for b in Bucket],
             "couriers": [
                 (
                     courier_name(code),
@@ -206,7 +206,7 @@ def write_workbook(
         },
     )
     for bucket in LISTED_BUCKETS:
-        _write_bucket(book.add_worksheet(BUCKET_LABELS[bucket]), styles, by_bucket[bucket], remark_of)
+        _write_bucket(book.add_worksheet(label(bucket)), styles, by_bucket[bucket], remark_of)
     for group in intercept_groups:
         _write_courier(book.add_worksheet(f"拦截-{group.name}"), styles, group, owners)
     _write_problems(book.add_worksheet("数据问题"), styles, batch)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lanjie.errors import BadInput, LanjieError
+from lanjie.ledger.database import write_transaction
 from lanjie.ledger.schema import users
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended cost
@@ -47,7 +48,7 @@ def add_user(engine: Engine, name: str, password: str, *, now: datetime) -> User
     if len(password) < MIN_PASSWORD:
         raise BadInput("user_short_password", n=MIN_PASSWORD)
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             result = conn.execute(
                 insert(users).values(name=name, password_hash=_HASHER.hash(password), created_at=now, failed_logins=0)
             )
@@ -59,7 +60,7 @@ def add_user(engine: Engine, name: str, password: str, *, now: datetime) -> User
 
 
 def remove_user(engine: Engine, name: str) -> bool:
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         return bool(conn.execute(users.delete().where(users.c.name == name)).rowcount)
 
 
@@ -82,7 +83,7 @@ def wait_before_next_try(failures: int) -> timedelta:
 
 def check_login(engine: Engine, name: str, password: str, *, now: datetime) -> User:
     """The user, if the password is right and the account is not cooling down after failures."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = conn.execute(select(users).where(users.c.name == name.strip())).first()
         if row is None:
             _verify(_DUMMY_HASH, password)
@@ -111,10 +112,8 @@ def _verify(hashed: str, password: str) -> bool:
 
 def secret_key(configured: str) -> str:
     """The key that signs session cookies: the configured one, else one made once per machine
-    and kept in the user's data folder (never a built-in default)."""
+    and kept in the user's data folder (never a built-in default). Settings checked its length."""
     if configured:
-        if len(configured) < 32:
-            raise BadInput("secret_too_short")
         return configured
     path = Path(platformdirs.user_data_dir("lanjie", appauthor=False)) / "secret_key"
     if not path.exists():

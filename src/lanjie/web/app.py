@@ -11,11 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
 from lanjie.config import Settings
 from lanjie.errors import LanjieError
-from lanjie.ingest.clean import SHANGHAI
+from lanjie.ledger.database import explain_db_error
+from lanjie.model import SHANGHAI
 from lanjie.web.context import NeedsLogin, NeedsOperator, Web, render
 from lanjie.web.routes import auth, couriers, downloads, imports, pages, remarks
 
@@ -51,6 +53,12 @@ def create_app(
             return RedirectResponse(f"{target}?next={quote(str(request.url.path))}", status_code=303)
         lang = app.state.web.settings.lang
         return render(request, "error.html", status_code=error.http_status, message=error.render(lang))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, error: SQLAlchemyError) -> Response:
+        if (trouble := explain_db_error(error)) is None:  # disk full, busy, connection lost: a page that says so
+            raise error
+        return await lanjie_error(request, trouble)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], object]) -> Response:

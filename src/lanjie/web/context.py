@@ -14,13 +14,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.responses import Response
 
+from lanjie.buckets import label, urgency
 from lanjie.config import FLAG_COLOURS, Settings
 from lanjie.couriers import courier_name
 from lanjie.errors import Forbidden, LanjieError
-from lanjie.ingest.clean import SHANGHAI
 from lanjie.ledger.records import shop_ids
 from lanjie.ledger.workview import refresh_work
-from lanjie.model import BUCKET_LABELS, Bucket
+from lanjie.model import SHANGHAI, Bucket
 
 
 def _beijing(moment: datetime | None, pattern: str = "%m-%d %H:%M") -> str:
@@ -34,7 +34,8 @@ def _yuan(fen: int | None) -> str:
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescapes every .html
 TEMPLATES.env.filters.update(bj=_beijing, yuan=_yuan)
 TEMPLATES.env.globals.update(
-    bucket_label=lambda b: BUCKET_LABELS[Bucket(b)],
+    bucket_label=lambda b: label(Bucket(b)),
+    urgency=lambda b, left, hours: urgency(Bucket(b), left, hours) or "",
     courier_name=courier_name,
     flag_index=lambda colour: FLAG_COLOURS.index(colour) if colour in FLAG_COLOURS else 0,
 )

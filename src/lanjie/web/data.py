@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, select, true
+from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, select, true, tuple_
 
 from lanjie.ledger.schema import UTCDateTime, remarks, shops, work, work_parcels
 from lanjie.model import Bucket
@@ -170,43 +170,67 @@ def courier_parcels(
 def pending_remarks(
     conn: Connection, shop_ids: Sequence[int] | None, *, number: int, size: int
 ) -> tuple[list[dict[str, Any]], Page]:
-    """One page of the remarks nobody has written yet, nearest deadline first; the after-sales
-    of one order on the page share one remark."""
-    written = (
-        select(remarks.c.id)
-        .where(
-            and_(
-                remarks.c.shop_id == work.c.shop_id,
-                remarks.c.order_key == work.c.order_key,
-                remarks.c.status == work.c.remark_status,
-            )
-        )
-        .exists()
+    """One page of the remarks nobody has written yet, nearest deadline first.
+
+    The rule of lanjie.outputs.remarks: one remark per order, decided by its after-sale with
+    the nearest deadline (then the smallest 售后单号) among those that call for a remark; an
+    order whose deciding remark was written has nothing left to write."""
+    deciding = func.row_number().over(
+        partition_by=(work.c.shop_id, work.c.order_key), order_by=(work.c.due, work.c.aftersale_id)
     )
-    where = and_(_in_shops(work.c.shop_id, shop_ids), work.c.remark_status.is_not(None), ~written)
-    total = int(conn.execute(select(func.count()).select_from(work).where(where)).scalar_one())
-    page = page_of(number, size, total)
-    rows = conn.execute(
+    candidates = (
         select(
             work.c.shop_id,
             work.c.order_key,
             work.c.order_id,
+            work.c.aftersale_id,
             work.c.remark_status,
+            work.c.remark_on,
             work.c.bucket,
             work.c.deadline,
+            work.c.due,
             work.c.couriers,
-            shops.c.name.label("shop"),
+            deciding.label("rank"),
         )
-        .join(shops, shops.c.id == work.c.shop_id)
-        .where(where)
-        .order_by(work.c.due, work.c.aftersale_id)
-        .limit(size)
-        .offset(page.offset)
-    ).all()
-    by_order: dict[tuple[int, str, str], dict[str, Any]] = {}
+        .where(_in_shops(work.c.shop_id, shop_ids), work.c.remark_status.is_not(None))
+        .subquery()
+    )
+    written = (
+        select(remarks.c.id)
+        .where(
+            remarks.c.shop_id == candidates.c.shop_id,
+            remarks.c.order_key == candidates.c.order_key,
+            remarks.c.status == candidates.c.remark_status,
+        )
+        .exists()
+    )
+    where = and_(candidates.c.rank == 1, ~written)
+    total = int(conn.execute(select(func.count()).select_from(candidates).where(where)).scalar_one())
+    page = page_of(number, size, total)
+    rows = [
+        dict(row._mapping)
+        for row in conn.execute(
+            select(candidates, shops.c.name.label("shop"))
+            .join(shops, shops.c.id == candidates.c.shop_id)
+            .where(where)
+            .order_by(candidates.c.due, candidates.c.aftersale_id)
+            .limit(size)
+            .offset(page.offset)
+        )
+    ]
+    members: dict[tuple[int, str], list[str]] = {}
+    keys = [(row["shop_id"], row["order_key"]) for row in rows]
+    for start in range(0, len(keys), 400):
+        for member in conn.execute(
+            select(work.c.shop_id, work.c.order_key, work.c.aftersale_id)
+            .where(tuple_(work.c.shop_id, work.c.order_key).in_(keys[start : start + 400]))
+            .where(work.c.remark_status.is_not(None))
+            .order_by(work.c.due, work.c.aftersale_id)
+        ):
+            members.setdefault((member.shop_id, member.order_key), []).append(member.aftersale_id)
     for row in rows:
-        by_order.setdefault((row.shop_id, row.order_key, row.remark_status), dict(row._mapping))
-    return list(by_order.values()), page
+        row["aftersale_ids"] = tuple(members.get((row["shop_id"], row["order_key"]), [row["aftersale_id"]]))
+    return rows, page
 
 
 def work_row(conn: Connection, shop_id: int, aftersale_id: str) -> dict[str, Any] | None:

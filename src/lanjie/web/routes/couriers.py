@@ -7,18 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from lanjie.buckets import LISTED, RULES
 from lanjie.couriers import BY_CODE, courier_name
 from lanjie.errors import BadInput, NotFound
 from lanjie.ledger.actions import ParcelRef, record_chased, record_sent
 from lanjie.ledger.workview import refresh_work
 from lanjie.model import Bucket
-from lanjie.outputs.messages import CourierGroup, ParcelLine, courier_messages
-from lanjie.outputs.remarks import remark_date
+from lanjie.outputs.messages import courier_messages
+from lanjie.remarks import remark_date
 from lanjie.web import data
 from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render, selected_shops
+from lanjie.work import CourierGroup, ParcelLine
 
 router = APIRouter()
-TABS = {Bucket.INTERCEPT.value: "拦截", Bucket.CHASE.value: "催拦截", Bucket.VERIFY.value: "核实"}
+TABS = {b.value: RULES[b].list_name for b in LISTED}
 UNKNOWN = "unknown"
 MESSAGES_PER_PAGE = 10
 

@@ -14,27 +14,27 @@ from fastapi.responses import Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
+from lanjie.buckets import LISTED, RULES
 from lanjie.couriers import courier_name
 from lanjie.errors import NotFound
-from lanjie.ingest.clean import SHANGHAI
-from lanjie.model import Bucket
-from lanjie.outputs.folder import write_output_folder
-from lanjie.pipeline import analyse_ledger, bulk_work
+from lanjie.outputs.folder import workbook_name, write_one, write_output_folder
+from lanjie.pipeline import analyse_ledger
 from lanjie.web import data
 from lanjie.web.context import Operator, WebDep, WorkDep, all_shops, render, selected_shops
+from lanjie.work import bulk_work
 
 router = APIRouter()
 ZIP = "全部文件.zip"
 
 
-_LIST_PREFIX = {Bucket.INTERCEPT.value: "拦截", Bucket.CHASE.value: "催拦截", Bucket.VERIFY.value: "核实"}
+_LIST_PREFIX = {b.value: RULES[b].list_name for b in LISTED}
 
 
 @router.get("/downloads")
 def downloads_page(request: Request, web: WorkDep, _who: Operator, shop: str | None = None) -> Response:
     """The files `lanjie run` would write now (their names come from the decided work)."""
     ids = selected_shops(web, shop)
-    names = [f"售后处理-{web.now().astimezone(SHANGHAI):%Y-%m-%d}.xlsx", "批量搜索.txt", "备注.txt", "decisions.json"]
+    names = [workbook_name(web.now()), "批量搜索.txt", "备注.txt", "decisions.json"]
     with web.ledger.connect() as conn:
         for bucket, prefix in _LIST_PREFIX.items():
             names += [f"{prefix}-{courier_name(code)}.txt" for code, _ in data.courier_counts(conn, ids, bucket)]
@@ -43,14 +43,17 @@ def downloads_page(request: Request, web: WorkDep, _who: Operator, shop: str | N
 
 @router.get("/downloads/files/{name}")
 def download(web: WebDep, who: Operator, name: str, shop: str | None = None) -> Response:
-    """Build the output folder for the current work, then hand out one file of it (or all, zipped)."""
+    """One file of the output folder for the current work (only that file is built), or all of them zipped."""
     settings = web.settings.model_copy(update={"operator": who})
     shops = [shop] if shop and selected_shops(web, shop) != [-1] else []
     folder = Path(tempfile.mkdtemp(prefix="lanjie-download-"))
     with bulk_work():
         analysis = analyse_ledger(web.ledger, settings=settings, now=web.now(), shops=shops)
-        files = write_output_folder(analysis, folder / "out")
-    cleanup = BackgroundTask(_remove, folder)
+        if name == ZIP:
+            files = write_output_folder(analysis, folder / "out")
+        elif not write_one(analysis, name, folder / name):
+            _remove(folder)
+            raise NotFound("download_not_found", name=name)
     if name == ZIP:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -60,11 +63,7 @@ def download(web: WebDep, who: Operator, name: str, shop: str | None = None) -> 
         return Response(
             buffer.getvalue(), media_type="application/zip", headers={"Content-Disposition": _attachment(ZIP)}
         )
-    wanted = next((path for path in files if path.name == name), None)
-    if wanted is None:
-        _remove(folder)
-        raise NotFound("aftersale_not_found", what=name)
-    return FileResponse(wanted, filename=name, background=cleanup)
+    return FileResponse(folder / name, filename=name, background=BackgroundTask(_remove, folder))
 
 
 def _attachment(name: str) -> str:

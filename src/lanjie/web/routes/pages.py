@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import and_, select
 
+from lanjie.buckets import RULES
 from lanjie.errors import NotFound
 from lanjie.ledger.queries import history, stats
 from lanjie.ledger.schema import aftersale_parcels as links
 from lanjie.ledger.schema import aftersales, interceptions, parcels, shops
-from lanjie.model import BUCKET_LABELS, Bucket
+from lanjie.model import Bucket
 from lanjie.web import data
 from lanjie.web.context import Operator, WorkDep, all_shops, render, selected_shops
 
@@ -43,7 +44,7 @@ def workbench(
         shops=all_shops(web),
         bucket=bucket,
         buckets=[b for b in Bucket if b is not Bucket.OUT_OF_SCOPE],
-        labels=BUCKET_LABELS,
+        labels={b: rule.label for b, rule in RULES.items()},
     )
 
 
@@ -97,5 +98,5 @@ def statistics(request: Request, web: WorkDep, _who: Operator, shop: str | None 
         shops=all_shops(web),
         top=top,
         shown=shown,
-        labels=BUCKET_LABELS,
+        labels={b: rule.label for b, rule in RULES.items()},
     )

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from lanjie.errors import BadInput
 from lanjie.ledger.actions import RemarkRef, record_remarks
 from lanjie.model import Bucket
-from lanjie.outputs.remarks import format_remark, remark_date
+from lanjie.remarks import format_remark, remark_date
 from lanjie.web import data
 from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render, selected_shops
 
@@ -20,11 +20,11 @@ PAGE_SIZE = 100
 
 
 def _texts(rows: list[dict[str, Any]], web: WorkDep, who: str) -> list[dict[str, Any]]:
-    settings, date = web.settings, remark_date(web.now())
+    settings, today = web.settings, web.now()
     for row in rows:
         row["text"] = format_remark(
             settings.remark_template,
-            date=date,
+            date=remark_date(row["remark_on"] or today),
             status=row["remark_status"],
             couriers=[c for c in row["couriers"].split(",") if c],
             operator=who,
