@@ -119,7 +119,7 @@ class AfterSale:
     aftersale_id: str
     source: SourceRef
     order_id: str | None = None
-    shop: str | None = None
+    shop: str = DEFAULT_SHOP  # decided by ingest: --shop, else the export's 门店名称
     type: AfterSaleType = AfterSaleType.UNKNOWN
     type_raw: str = ""
     state: AfterSaleState = AfterSaleState.PENDING

@@ -9,7 +9,6 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from lanjie.config import Settings
-from lanjie.couriers import assign_couriers
 from lanjie.ingest.load import Batch, OnFile, load_exports
 from lanjie.ingest.prefetch import Prefetch
 from lanjie.ledger.importer import ImportReport, Progress, import_batch, record_bucket_counts
@@ -22,7 +21,7 @@ from lanjie.ledger.records import (
     load_written_remarks,
     shop_ids,
 )
-from lanjie.model import DEFAULT_SHOP, AfterSale, Decision, LedgerFacts
+from lanjie.model import AfterSale, Decision, LedgerFacts
 from lanjie.triage import triage
 from lanjie.work import Analysis, bulk_work
 
@@ -31,11 +30,9 @@ def read_exports(
     paths: Sequence[Path] | Prefetch, *, settings: Settings, encoding: str | None = None, on_file: OnFile | None = None
 ) -> Batch:
     """Read, clean and identify couriers; every record gets the shop it belongs to."""
-    batch = load_exports(paths, encoding=encoding, on_file=on_file)
-    assign_couriers(batch.aftersales, by_tracking_no=batch.courier_by_tracking_no, partners=settings.partner_codes)
-    for record in batch.aftersales:
-        record.shop = settings.shop or record.shop or DEFAULT_SHOP
-    return batch
+    return load_exports(
+        paths, encoding=encoding, on_file=on_file, shop=settings.shop, partners=settings.partner_codes
+    )
 
 
 def _decide(records: Sequence[AfterSale], settings: Settings, now: datetime, facts: LedgerFacts) -> list[Decision]:
@@ -70,7 +67,7 @@ def _newest_knowledge(conn: Connection, batch: Batch, report: ImportReport, ever
     """The batch's after-sales as the ledger knows them now: where the ledger knows a newer
     state than the file (an older export imported after a newer one), the newer state wins."""
     keys = (
-        {(report.shops[r.shop or DEFAULT_SHOP], r.aftersale_id) for r in batch.aftersales if r.shop in report.shops}
+        {(report.shops[r.shop], r.aftersale_id) for r in batch.aftersales if r.shop in report.shops}
         if everything
         else report.older_keys
     )
@@ -111,7 +108,7 @@ def import_and_analyse(
         if decided:
             return decided[0]
         with ledger.connect() as conn:  # nothing new: the ledger already knew these files
-            report.shops = shop_ids(conn, {r.shop or DEFAULT_SHOP for r in batch.aftersales})
+            report.shops = shop_ids(conn, {r.shop for r in batch.aftersales})
             return _analysis_on(conn, batch, report, settings, now, everything=True)
 
 

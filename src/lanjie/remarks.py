@@ -18,7 +18,7 @@ from datetime import datetime
 from lanjie.buckets import RULES
 from lanjie.couriers import courier_name
 from lanjie.ingest.identifiers import is_platform_id
-from lanjie.model import DEFAULT_SHOP, NO_FACTS, SHANGHAI, AfterSale, Bucket, Decision, LedgerFacts
+from lanjie.model import NO_FACTS, SHANGHAI, AfterSale, Bucket, Decision, LedgerFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def build_remarks(
         if not due:
             continue
         record = decision.aftersale
-        key = (record.shop or DEFAULT_SHOP, order_key(record))
+        key = (record.shop, order_key(record))
         if key in by_order:
             by_order[key][2].append(record.aftersale_id)
         else:

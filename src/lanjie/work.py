@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from lanjie.config import Settings
 from lanjie.couriers import courier_name
 from lanjie.ingest.load import Batch
-from lanjie.model import DEFAULT_SHOP, AfterSale, Bucket, Decision, LedgerFacts, Parcel
+from lanjie.model import AfterSale, Bucket, Decision, LedgerFacts, Parcel
 from lanjie.remarks import Remark, build_remarks
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class Analysis:
     def counts_by_shop(self) -> dict[str, dict[str, int]]:
         counts: dict[str, Counter[str]] = {}
         for decision in self.decisions:
-            counts.setdefault(decision.aftersale.shop or DEFAULT_SHOP, Counter())[decision.bucket.value] += 1
+            counts.setdefault(decision.aftersale.shop, Counter())[decision.bucket.value] += 1
         return {shop: dict(c) for shop, c in counts.items()}
 
 

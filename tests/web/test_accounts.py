@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import Engine, select
 
 from exports import run_cli
+from lanjie.ledger.accounts import add_user, wait_before_next_try
 from lanjie.ledger.schema import users
-from lanjie.web.accounts import add_user, wait_before_next_try
 from webtools import Browser, Clock, make_app
 
 

@@ -22,8 +22,8 @@ from sqlalchemy import Engine
 from exports import NOW, aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.demo import write_demo_export
+from lanjie.ledger.accounts import add_user
 from lanjie.pipeline import analyse
-from lanjie.web.accounts import add_user
 from lanjie.web.app import create_app
 
 CHROMIUM = os.environ.get("LANJIE_TEST_CHROMIUM", "/usr/bin/chromium")

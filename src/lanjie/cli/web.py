@@ -45,8 +45,9 @@ def serve(
     with command(locals()) as ctx:
         import uvicorn
 
-        from lanjie.web.accounts import has_users, secret_key
+        from lanjie.ledger.accounts import has_users
         from lanjie.web.app import create_app
+        from lanjie.web.secret import secret_key
 
         settings, lang, ledger = ctx.settings, ctx.lang, ctx.ledger()
         team = host not in LOOPBACK
@@ -84,7 +85,7 @@ def user_add(
 ) -> None:
     """新建账号（密码用 argon2id 保存）。"""
     with command(locals()) as ctx:
-        from lanjie.web.accounts import add_user
+        from lanjie.ledger.accounts import add_user
 
         lang = ctx.lang
         user = add_user(ctx.ledger(), name, _new_password(password_stdin, lang), now=ctx.now)
@@ -95,7 +96,7 @@ def user_add(
 def user_list(db: Db = None, config: Config = None, lang: LangOption = None) -> None:
     """列出账号。"""
     with command(locals()) as ctx:
-        from lanjie.web.accounts import list_users
+        from lanjie.ledger.accounts import list_users
 
         for name in list_users(ctx.ledger()):
             console().print(name, markup=False, highlight=False)
@@ -110,7 +111,7 @@ def user_remove(
 ) -> None:
     """删除账号（已有记录里的名字不变）。"""
     with command(locals()) as ctx:
-        from lanjie.web.accounts import remove_user
+        from lanjie.ledger.accounts import remove_user
 
         if not remove_user(ctx.ledger(), name):
             raise BadInput("user_not_found", name=name)

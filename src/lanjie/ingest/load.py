@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from lanjie.couriers import assign_couriers
 from lanjie.errors import BadInput
 from lanjie.i18n import Listing, Text
 from lanjie.ingest.columns import ExportKind, first_nonempty_row
@@ -80,10 +81,16 @@ def _checked(sheet: Sheet) -> Sheet:
 
 
 def load_exports(
-    paths: Sequence[Path] | Prefetch, *, encoding: str | None = None, on_file: OnFile | None = None
+    paths: Sequence[Path] | Prefetch,
+    *,
+    encoding: str | None = None,
+    on_file: OnFile | None = None,
+    shop: str = "",
+    partners: frozenset[str] = frozenset(),
 ) -> Batch:
-    """Read every file (or the files a Prefetch opened); all are checked before any is used,
-    so a bad one changes nothing."""
+    """Read every file (or the files a Prefetch opened) into finished records: the shop
+    decided (`shop` when given, else the export's 门店名称) and every parcel's courier
+    identified. All files are checked before any is used, so a bad one changes nothing."""
     if encoding:
         check_encoding(encoding)
     reading = paths if isinstance(paths, Prefetch) else Prefetch(paths, encoding=encoding)
@@ -133,5 +140,9 @@ def load_exports(
             merged.count += entry.count
             merged.rows += entry.rows[: 5 - len(merged.rows)]
     batch.aftersales = list(newest.values())
+    if shop:
+        for record in batch.aftersales:
+            record.shop = shop
+    assign_couriers(batch.aftersales, by_tracking_no=batch.courier_by_tracking_no, partners=partners)
     batch.unknown_wordings = sorted(unknown.values(), key=lambda w: -w.count)
     return batch

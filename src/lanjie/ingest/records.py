@@ -13,7 +13,16 @@ from lanjie.ingest.clean import parse_money, parse_time, plain_text, raw_text
 from lanjie.ingest.columns import HEADER_OF, coalesced_rows
 from lanjie.ingest.identifiers import MSG_FORMULA, clean_id, split_tracking
 from lanjie.ingest.read import Sheet
-from lanjie.model import AfterSale, AfterSaleState, AfterSaleType, LogisticsState, Parcel, Problem, SourceRef
+from lanjie.model import (
+    DEFAULT_SHOP,
+    AfterSale,
+    AfterSaleState,
+    AfterSaleType,
+    LogisticsState,
+    Parcel,
+    Problem,
+    SourceRef,
+)
 
 EXAMPLE_ROWS = 5
 _NUMBER_FIELDS = ("aftersale_id", "order_id", "tracking_no")
@@ -136,7 +145,7 @@ class _RecordBuilder:
             aftersale_id=aftersale_id,
             source=SourceRef(parsed.file, row_number),
             order_id=order_id,
-            shop=plain_text(cells[at["shop"]]) or None,
+            shop=plain_text(cells[at["shop"]]) or DEFAULT_SHOP,
             type=kind,
             type_raw=type_raw,
             state=state,

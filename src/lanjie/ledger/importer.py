@@ -54,7 +54,7 @@ from lanjie.ledger.schema import (
     parcels,
     shops,
 )
-from lanjie.model import DEFAULT_SHOP, SHANGHAI, AfterSale, AfterSaleState, CourierSource, Outcome
+from lanjie.model import SHANGHAI, AfterSale, AfterSaleState, CourierSource, Outcome
 from lanjie.triage import interception_outcome
 
 Progress = Callable[[int, int], None]  # rows written so far, rows to write
@@ -127,7 +127,7 @@ def import_batch(
     with the import or not at all."""
     report = ImportReport()
     with write_transaction(engine) as conn:
-        lock_shops(conn, {r.shop or DEFAULT_SHOP for r in batch.aftersales})
+        lock_shops(conn, {r.shop for r in batch.aftersales})
         known = _known_files(conn, [s.sha256 for s in batch.sources])
         fresh = [s for s in batch.sources if s.sha256 not in known]
         report.already_imported = list(known.values())
@@ -145,7 +145,7 @@ def import_batch(
         report.import_id = import_id
         exported_at = {s.name: s.exported_at for s in fresh}
         records = [r for r in batch.aftersales if r.source.file in exported_at]
-        report.shops = _ensure_shops(conn, {r.shop or DEFAULT_SHOP for r in records}, now)
+        report.shops = _ensure_shops(conn, {r.shop for r in records}, now)
         _Writer(conn, import_id, now, operator, report, progress).write(records, exported_at)
         if after_write is not None:
             after_write(conn, report)
@@ -279,7 +279,7 @@ class _Writer:
         differing: list[tuple[int, AfterSale, str]] = []
         seen: dict[tuple[datetime, bool], list[tuple[int, str]]] = {}  # (export time, current?) → keys
         for record in records:
-            shop_id = shops[record.shop or DEFAULT_SHOP]
+            shop_id = shops[record.shop]
             digest = fingerprint(record)
             old_digest = stored.get((shop_id, record.aftersale_id))
             if old_digest is None:
@@ -334,9 +334,9 @@ class _Writer:
         for number, ((as_of, current), keys) in enumerate(sorted(seen.items())):
             self._mark_seen(keys, as_of, current=current, name="seen_aftersales" + (f"_{number}" if number else ""))
         self._outcomes(
-            (shops[r.shop or DEFAULT_SHOP], r)
+            (shops[r.shop], r)
             for r in records
-            if (shops[r.shop or DEFAULT_SHOP], r.aftersale_id) not in older
+            if (shops[r.shop], r.aftersale_id) not in older
         )
         insert_rows(conn, events, self.events)
 

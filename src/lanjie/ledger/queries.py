@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, tuple_
+from sqlalchemy import Connection, Row, and_, or_, select, tuple_
 
 from lanjie.couriers import courier_name
 from lanjie.ledger.events import EVENT_LABELS, EventKind
-from lanjie.ledger.schema import aftersale_parcels, aftersales, events, imports, interceptions, shops
+from lanjie.ledger.schema import aftersale_parcels, aftersales, events, imports, interceptions, parcels, shops
 from lanjie.model import SHANGHAI, Bucket, Outcome
 
 
@@ -247,3 +247,33 @@ def stats(conn: Connection, *, shop_ids: Collection[int] | None, now: datetime, 
     ordered = sorted(per_day.items())
     couriers = sorted(per_courier.values(), key=lambda c: (-c.requests, c.courier or ""))
     return Stats(since, couriers, rejections, [(day, dict(counts)) for day, counts in ordered])
+
+
+def aftersale_detail(conn: Connection, shop_id: int, aftersale_id: str) -> tuple[Row[Any], list[Row[Any]]] | None:
+    """One after-sale as the ledger keeps it (with its shop's name), and its parcels with their
+    interception requests, in the export's order; None when the ledger has no such after-sale."""
+    row = conn.execute(
+        select(aftersales, shops.c.name.label("shop"))
+        .join(shops, shops.c.id == aftersales.c.shop_id)
+        .where(and_(aftersales.c.shop_id == shop_id, aftersales.c.aftersale_id == aftersale_id))
+    ).first()
+    if row is None:
+        return None
+    links = aftersale_parcels
+    parcel_rows = conn.execute(
+        select(
+            parcels,
+            interceptions.c.requested_at,
+            interceptions.c.requested_by,
+            interceptions.c.outcome,
+            interceptions.c.last_chased_at,
+        )
+        .join(links, and_(links.c.shop_id == parcels.c.shop_id, links.c.tracking_no == parcels.c.tracking_no))
+        .outerjoin(
+            interceptions,
+            and_(interceptions.c.shop_id == parcels.c.shop_id, interceptions.c.tracking_no == parcels.c.tracking_no),
+        )
+        .where(and_(links.c.shop_id == shop_id, links.c.aftersale_id == aftersale_id))
+        .order_by(links.c.position)
+    ).all()
+    return row, list(parcel_rows)

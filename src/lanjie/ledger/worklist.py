@@ -12,7 +12,7 @@ from lanjie.ingest.identifiers import split_tracking
 from lanjie.ledger.actions import ParcelRef, RemarkRef, written_remarks
 from lanjie.ledger.records import shop_ids
 from lanjie.ledger.schema import aftersale_parcels, aftersales, parcels
-from lanjie.model import DEFAULT_SHOP, Bucket
+from lanjie.model import Bucket
 from lanjie.remarks import Remark
 from lanjie.work import Analysis
 
@@ -35,7 +35,7 @@ def listed_refs(
     Parcels whose courier is not certain are never part of a courier's list."""
     return [
         ParcelRef(
-            ids[record.shop or DEFAULT_SHOP], parcel.tracking_no, parcel.courier, record.aftersale_id, record.order_id
+            ids[record.shop], parcel.tracking_no, parcel.courier, record.aftersale_id, record.order_id
         )
         for record, parcel in analysis.listed_parcels(bucket)
         if parcel.courier is not None and (couriers is None or parcel.courier in couriers)

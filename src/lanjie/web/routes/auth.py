@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lanjie.errors import BadInput
-from lanjie.web.accounts import LoginFailed, LoginThrottled, check_login
+from lanjie.ledger.accounts import LoginFailed, LoginThrottled, check_login
 from lanjie.web.context import Csrf, WebDep, render
 
 router = APIRouter()

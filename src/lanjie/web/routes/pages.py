@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import and_, select
 
 from lanjie.buckets import RULES
 from lanjie.errors import NotFound
-from lanjie.ledger.queries import history, stats
-from lanjie.ledger.schema import aftersale_parcels as links
-from lanjie.ledger.schema import aftersales, interceptions, parcels, shops
+from lanjie.ledger.queries import aftersale_detail, history, stats
 from lanjie.model import Bucket
 from lanjie.web import data
 from lanjie.web.context import Operator, WorkDep, all_shops, render, selected_shops
@@ -51,31 +48,10 @@ def workbench(
 @router.get("/aftersales/{shop_id}/{aftersale_id}")
 def aftersale(request: Request, web: WorkDep, _who: Operator, shop_id: int, aftersale_id: str) -> Response:
     with web.ledger.connect() as conn:
-        row = conn.execute(
-            select(aftersales, shops.c.name.label("shop"))
-            .join(shops, shops.c.id == aftersales.c.shop_id)
-            .where(and_(aftersales.c.shop_id == shop_id, aftersales.c.aftersale_id == aftersale_id))
-        ).first()
-        if row is None:
+        found_item = aftersale_detail(conn, shop_id, aftersale_id)
+        if found_item is None:
             raise NotFound("aftersale_not_found", what=aftersale_id)
-        parcel_rows = conn.execute(
-            select(
-                parcels,
-                interceptions.c.requested_at,
-                interceptions.c.requested_by,
-                interceptions.c.outcome,
-                interceptions.c.last_chased_at,
-            )
-            .join(links, and_(links.c.shop_id == parcels.c.shop_id, links.c.tracking_no == parcels.c.tracking_no))
-            .outerjoin(
-                interceptions,
-                and_(
-                    interceptions.c.shop_id == parcels.c.shop_id, interceptions.c.tracking_no == parcels.c.tracking_no
-                ),
-            )
-            .where(and_(links.c.shop_id == shop_id, links.c.aftersale_id == aftersale_id))
-            .order_by(links.c.position)
-        ).all()
+        row, parcel_rows = found_item
         decided = data.work_row(conn, shop_id, aftersale_id)
         found = history(conn, aftersale_id, [shop_id])
     return render(request, "aftersale.html", item=row, parcels=parcel_rows, decided=decided, events=found.events)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import platformdirs
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
@@ -108,16 +106,3 @@ def _verify(hashed: str, password: str) -> bool:
         return _HASHER.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def secret_key(configured: str) -> str:
-    """The key that signs session cookies: the configured one, else one made once per machine
-    and kept in the user's data folder (never a built-in default). Settings checked its length."""
-    if configured:
-        return configured
-    path = Path(platformdirs.user_data_dir("lanjie", appauthor=False)) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="ascii")
-        path.chmod(0o600)
-    return path.read_text(encoding="ascii").strip()
