@@ -30,7 +30,7 @@ def _texts(rows: list[dict[str, Any]], web: WorkDep, who: str) -> list[dict[str,
             operator=who,
         )
         row["flag"] = settings.flags[Bucket(row["bucket"]).value]
-        row["item"] = {key: row[key] for key in ("shop_id", "order_key", "remark_status", "flag", "text")}
+        row["item"] = {key: row[key] for key in ("shop_id", "order_key", "order_id", "remark_status", "flag", "text")}
     return rows
 
 
@@ -52,10 +52,10 @@ def remarks_done(request: Request, web: WebDep, who: Operator, item: Annotated[l
         try:
             fields = json.loads(value)
             shop_id, order_key = int(fields["shop_id"]), str(fields["order_key"])
+            order_id = None if fields.get("order_id") is None else str(fields["order_id"])
             status, flag, text = str(fields["remark_status"]), str(fields["flag"]), str(fields["text"])
         except (ValueError, KeyError, TypeError) as error:
             raise BadInput("nothing_selected") from error
-        order_id = None if order_key.startswith("售后单 ") else order_key
         refs.append(RemarkRef(shop_id, order_key, status, text, flag, order_id))
     if not refs:
         raise BadInput("nothing_selected")
