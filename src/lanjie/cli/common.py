@@ -52,52 +52,42 @@ def _chinese_usage(command: Any, ctx: Any, formatter: Any) -> None:
     formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="用法：")
 
 
-class Command(TyperCommand):
+class _InTheUsersLanguage:
+    """Help and usage errors of a command or group, in the user's language."""
+
     def get_help_option(self, ctx: Any) -> TyperOption | None:
-        return _chinese_help(super().get_help_option(ctx))
+        return _chinese_help(super().get_help_option(ctx))  # type: ignore[misc]
 
     def make_context(self, info_name: str | None, args: list[str], *more: Any, **extra: Any) -> Any:
-        try:
-            return super().make_context(info_name, list(args), *more, **extra)
-        except Exception as error:
-            if is_usage_error(error):
-                raise refuse(error, args) from None
-            raise
+        with _refusing_usage_errors(args):
+            return super().make_context(info_name, list(args), *more, **extra)  # type: ignore[misc]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _chinese_titles()
-        super().format_help(ctx, formatter)
+        super().format_help(ctx, formatter)  # type: ignore[misc]
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         _chinese_usage(self, ctx, formatter)
 
 
-class Group(TyperGroup):
-    def get_help_option(self, ctx: Any) -> TyperOption | None:
-        return _chinese_help(super().get_help_option(ctx))
+@contextmanager
+def _refusing_usage_errors(args: list[str]) -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        if is_usage_error(error):
+            raise refuse(error, args) from None
+        raise
 
-    def make_context(self, info_name: str | None, args: list[str], *more: Any, **extra: Any) -> Any:
-        try:
-            return super().make_context(info_name, list(args), *more, **extra)
-        except Exception as error:
-            if is_usage_error(error):
-                raise refuse(error, args) from None
-            raise
 
+class Command(_InTheUsersLanguage, TyperCommand):
+    pass
+
+
+class Group(_InTheUsersLanguage, TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        try:
+        with _refusing_usage_errors(args):
             return super().resolve_command(ctx, args)
-        except Exception as error:
-            if is_usage_error(error):
-                raise refuse(error, args) from None
-            raise
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        _chinese_titles()
-        super().format_help(ctx, formatter)
-
-    def format_usage(self, ctx: Any, formatter: Any) -> None:
-        _chinese_usage(self, ctx, formatter)
 
 
 def new_app(**options: Any) -> typer.Typer:
