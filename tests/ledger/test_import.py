@@ -218,3 +218,33 @@ def test_the_event_log_is_append_only(ledger: Engine, tmp_path: Path, statement:
     with pytest.raises(Exception, match="append-only"), ledger.begin() as conn:
         conn.execute(text(statement))
     assert count(ledger, events) == logged
+
+
+def test_a_big_import_brings_the_planners_statistics_up_to_date(tmp_path: Path) -> None:
+    """With autovacuum off, PostgreSQL would believe the tables empty after a first import and
+    scan them whole on the next day's key lookups; the import analyses them itself."""
+    from databases import create_database, drop_database
+    from lanjie.ledger.database import open_ledger
+    from lanjie.ledger.importer import FRESH_STATISTICS_FROM
+
+    url = create_database()
+    try:
+        engine = open_ledger(url)
+        with engine.connect() as conn:
+            for table in ("aftersales", "parcels", "aftersale_parcels"):
+                conn.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
+            conn.commit()
+        rows = [
+            aftersale(售后单号=f"73{n:017d}", 发货物流单号=f"7361{n:010d}") for n in range(FRESH_STATISTICS_FROM)
+        ]
+        run_import(engine, export(tmp_path, DAY1, rows), DAY1)
+        with engine.connect() as conn:
+            estimated = dict(
+                conn.execute(
+                    text("SELECT relname, reltuples FROM pg_class WHERE relname IN ('aftersales', 'parcels')")
+                ).all()
+            )
+        assert estimated == {"aftersales": FRESH_STATISTICS_FROM, "parcels": FRESH_STATISTICS_FROM}
+        engine.dispose()
+    finally:
+        drop_database(url)

@@ -147,9 +147,22 @@ def import_batch(
         records = [r for r in batch.aftersales if r.source.file in exported_at]
         report.shops = _ensure_shops(conn, {r.shop for r in records}, now)
         _Writer(conn, import_id, now, operator, report, progress).write(records, exported_at)
+        if report.new >= FRESH_STATISTICS_FROM:
+            _refresh_statistics(conn)
         if after_write is not None:
             after_write(conn, report)
     return report
+
+
+# New rows from which the planner's statistics are brought up to date by the import itself:
+# with autovacuum off or behind, the next import's key lookups would otherwise scan whole
+# tables it believes empty (measured: 709 ms per 400-key lookup, 8 ms after ANALYZE).
+FRESH_STATISTICS_FROM = 5_000
+
+
+def _refresh_statistics(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":  # SQLite plans these lookups by their indexes anyway
+        conn.execute(text("ANALYZE aftersales, parcels, aftersale_parcels"))
 
 
 def shop_lock_key(shop: str) -> int:
