@@ -21,6 +21,7 @@ from lanjie.ledger.records import (
     load_written_remarks,
     shop_ids,
 )
+from lanjie.ledger.workview import mark_stale
 from lanjie.model import AfterSale, Decision, LedgerFacts
 from lanjie.triage import triage
 from lanjie.work import Analysis, bulk_work
@@ -30,9 +31,7 @@ def read_exports(
     paths: Sequence[Path] | Prefetch, *, settings: Settings, encoding: str | None = None, on_file: OnFile | None = None
 ) -> Batch:
     """Read, clean and identify couriers; every record gets the shop it belongs to."""
-    return load_exports(
-        paths, encoding=encoding, on_file=on_file, shop=settings.shop, partners=settings.partner_codes
-    )
+    return load_exports(paths, encoding=encoding, on_file=on_file, shop=settings.shop, partners=settings.partner_codes)
 
 
 def _decide(records: Sequence[AfterSale], settings: Settings, now: datetime, facts: LedgerFacts) -> list[Decision]:
@@ -101,6 +100,7 @@ def import_and_analyse(
             record_bucket_counts(conn, report.import_id, decided[0].counts_by_shop())
             already = {earlier.file for earlier in report.already_imported}
             record_problems(conn, report.import_id, batch, {s.name for s in batch.sources} - already)
+            mark_stale(conn, report.import_id)
 
         report = import_batch(
             ledger, batch, operator=settings.operator_name, now=now, progress=progress, after_write=decide_and_count

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.ledger.actions import ParcelRef, record_sent
-from lanjie.ledger.schema import shops, work, work_parcels
+from lanjie.ledger.schema import shops, work, work_parcels, work_state
 from lanjie.ledger.workview import Refreshed, refresh_work
 from lanjie.model import SHANGHAI
 from lanjie.pipeline import analyse_ledger, import_and_analyse
@@ -94,3 +94,23 @@ def test_a_different_chase_window_decides_everything_again(ledger: Engine, tmp_p
     load(ledger, tmp_path, DAY1, [aftersale(售后单号="101")])
     refresh_work(ledger, settings=load_settings(), now=DAY1)
     assert refresh_work(ledger, settings=load_settings(chase_hours=24), now=DAY1).shops_rebuilt == 1
+
+
+def test_an_import_that_commits_after_a_later_one_was_refreshed_is_still_decided(
+    ledger: Engine, tmp_path: Path
+) -> None:
+    """On PostgreSQL imports of different shops commit side by side: the kept work may already
+    reflect a later import (a larger id) when an earlier one commits. It must not be skipped."""
+    settings = load_settings()
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号="101", 发货物流单号=NUMBERS[0], 门店名称="一号店")])
+    refresh_work(ledger, settings=settings, now=DAY1)
+    with ledger.begin() as conn:  # as if an import with a larger id had committed and been refreshed
+        conn.execute(work_state.update().values(import_id=work_state.c.import_id + 5))
+    load(
+        ledger,
+        tmp_path,
+        DAY1 + timedelta(hours=1),
+        [aftersale(售后单号="201", 发货物流单号=NUMBERS[1], 门店名称="二号店")],
+    )
+    refresh_work(ledger, settings=settings, now=DAY1 + timedelta(hours=1))
+    assert kept(ledger) == {"101": "intercept", "201": "intercept"}

@@ -59,6 +59,16 @@ def refresh_work(engine: Engine, *, settings: Settings, now: datetime) -> Refres
         return _refresh(conn, settings, now)
 
 
+def mark_stale(conn: Connection, import_id: int) -> None:
+    """Called in an import's own transaction: make sure the kept work is rebuilt for it.
+
+    The kept work remembers the newest import it reflects by id. Imports of different shops
+    commit side by side on PostgreSQL, so one with a smaller id can commit after the work was
+    refreshed up to a larger one; lowering the mark below this import makes the next refresh
+    rebuild its shops whatever the order of the commits."""
+    conn.execute(update(work_state).where(work_state.c.import_id >= import_id).values(import_id=import_id - 1))
+
+
 def _newest(conn: Connection) -> tuple[int, int]:
     newest_import = conn.execute(select(func.max(imports.c.id))).scalar() or 0
     newest_event = conn.execute(select(func.max(events.c.id))).scalar() or 0
