@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(60, ge=1, le=1024)
     shop: str = ""  # the shop to record imports under when the export does not name one
     debug: bool = False  # LANJIE_DEBUG=1: an unexpected error shows its traceback
+    # lanjie serve: Host names the workbench answers to besides its own address (DNS rebinding);
+    # LANJIE_ALLOWED_HOSTS="shop-pc,192.168.1.20", or a list in lanjie.toml; "*" allows any.
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    secure_cookies: bool = False  # lanjie serve is behind HTTPS: cookies sent over HTTPS only (HSTS too)
 
     @field_validator("lang", mode="before")
     @classmethod
@@ -83,6 +87,12 @@ class Settings(BaseSettings):
         if value and len(value) < MIN_SECRET_KEY:
             raise ValueError(Text("secret_too_short"))
         return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> tuple[str, ...]:
+        values = value.split(",") if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
+        return tuple(h for h in (str(v).strip().lower() for v in values) if h)
 
     @field_validator("partners", mode="before")
     @classmethod

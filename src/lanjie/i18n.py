@@ -321,18 +321,118 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件太大（超过 {limit} MB）：请在抖店分批导出。",
         "The file is too large (over {limit} MB); export in smaller parts.",
     ),
+    "upload_too_many": (
+        "一次最多导入 {n} 个文件：请分几次导入。",
+        "At most {n} files at a time: import them in several goes.",
+    ),
     "download_not_found": (
         "没有「{name}」这个文件：现在的工作里没有它（比如这个快递没有要拦截的单号）。请回到「下载」页，从列表里选。",
         "There is no file called {name} in the current work. Go back to 下载 and pick one from the list.",
     ),
     "aftersale_not_found": ("台账里没有这个售后单：{what}", "No such after-sale in the ledger: {what}"),
     "nothing_selected": ("没有选中任何单号。", "Nothing was selected."),
+    "courier_not_found": (
+        "没有「{code}」这个快递：请回到「拦截」页，从左边的快递列表里选。",
+        'There is no courier "{code}": go back to 拦截 and pick one from the list.',
+    ),
+    "shop_not_found": (
+        "台账里没有叫「{shop}」的店铺：请从店铺下拉框里选。",
+        'No shop called "{shop}" in the ledger: pick one from the shop list.',
+    ),
+    "parcel_not_listed": (
+        "单号 {tracking_no} 现在不在「{list}」的清单里（可能已由别人记录，或台账已更新）：请刷新页面再看。",
+        "Parcel {tracking_no} is no longer on the {list} list (someone may have recorded it): reload the page.",
+    ),
+    "remark_not_due": (
+        "订单 {order} 现在没有要写的「{status}」备注（可能已由别人记下，或台账已更新）：请刷新页面再看。",
+        "Order {order} has no {status} remark due now (someone may have recorded it): reload the page.",
+    ),
+    "web_sent_recorded": (
+        "已记录 {count} 个拦截请求（{who}，{at}），这些单号已移到「拦截中」。",
+        "Recorded {count} interception requests ({who}, {at}); they moved to 拦截中.",
+    ),
+    "web_sent_partly_before": (
+        "已记录 {count} 个拦截请求（{who}，{at}），另有 {earlier} 个已由 {by} 发过，没有重复记录。",
+        "Recorded {count} interception requests ({who}, {at}); {earlier} were already sent by {by}, not again.",
+    ),
+    "web_sent_one_before": (
+        "{tracking_no} 已由 {by} 在 {at} 发过拦截，没有重复记录。",
+        "{tracking_no} was already sent by {by} at {at}; not recorded again.",
+    ),
+    "web_sent_all_before": (
+        "这 {earlier} 个单号都已由 {by} 发过拦截（最早 {at}），没有重复记录。",
+        "All {earlier} parcels were already sent by {by} (first at {at}); nothing recorded again.",
+    ),
+    "web_chase_recorded": (
+        "已记录催拦截 {count} 个单号（{who}，{at}）。",
+        "Recorded a chase for {count} parcels ({who}, {at}).",
+    ),
+    "web_verify_recorded": (
+        "已记录 {count} 个单号已发给快递核实（{who}，{at}），等快递回复后联系买家。",
+        "Recorded {count} parcels as sent to the courier to check ({who}, {at}); contact the buyer once it answers.",
+    ),
+    "web_remarks_recorded": ("已记下（{who}）：{count} 个备注。", "Recorded ({who}): {count} remarks."),
     "serving": (
         "lanjie 工作台（{mode}）：{url}　按 Ctrl+C 停止。",
         "lanjie workbench ({mode}): {url}  Ctrl+C stops it.",
     ),
+    "serving_hosts": (
+        "浏览器地址栏里可以用这些名字：{hosts}（要加别的，用 --allowed-host）。",
+        "Browsers may use these names: {hosts} (add others with --allowed-host).",
+    ),
     "local_mode": ("只有本机可用", "this computer only"),
     "team_mode": ("团队模式，需要登录", "team mode, login required"),
+    "need_login": (
+        "请先登录：这个工作台的账台有账号，每条记录都要写是谁做的。",
+        "Log in first: this ledger has accounts, and every record says who did it.",
+    ),
+    "password_changed": (
+        "已修改「{name}」的密码，它在各个浏览器里的登录都已退出。",
+        'Password of "{name}" changed; its logins in every browser have ended.',
+    ),
+    "host_not_allowed": (
+        "不能用「{host}」这个地址打开工作台。请用启动 lanjie serve 时显示的地址；"
+        "要用这个名字访问，请在启动时加上 --allowed-host {host}。",
+        'The workbench cannot be opened as "{host}". Use the address lanjie serve printed; '
+        "to allow this name, start it with --allowed-host {host}.",
+    ),
+    "body_too_large": (
+        "提交的内容太大（超过 {limit} MB），没有处理。请刷新页面后重新操作。",
+        "What was sent is too large (over {limit} MB) and was not handled. Reload the page and try again.",
+    ),
+    "page_not_found": (
+        "没有这个页面。请从上面的菜单进入，或回到工作台。",
+        "There is no such page. Use the menu above, or go back to the workbench.",
+    ),
+    "method_not_allowed": (
+        "这个地址不能这样打开。请用页面上的按钮和链接操作。",
+        "This address cannot be used like that. Use the buttons and links on the pages.",
+    ),
+    "bad_request": (
+        "请求有误，没有处理。请刷新页面后重新操作。",
+        "The request was not understood. Reload the page and try again.",
+    ),
+    "bad_parameters": (
+        "网址里的参数不对（{fields}）。请从页面上的链接进入，不要手动修改网址。",
+        "The address has a wrong parameter ({fields}). Follow the links on the pages instead of editing the address.",
+    ),
+    "too_many_requests": ("操作太频繁，请稍等一会儿再试。", "Too many requests; wait a moment and try again."),
+    "server_error": (
+        "工作台内部出错了（{at}），这次操作可能没有完成。请刷新页面看看结果；"
+        "一直这样的话，请把这个时间和 lanjie serve 窗口里的报错发给维护的人。",
+        "The workbench hit an internal error ({at}); this action may not have finished. Reload the page to check; "
+        "if it keeps happening, send this time and the error in the lanjie serve window to whoever maintains it.",
+    ),
+    "http_error": (
+        "出错了（HTTP {status}）。请刷新页面后重新操作。",
+        "Something went wrong (HTTP {status}). Reload and try again.",
+    ),
+    "error_title": ("出错了", "Something went wrong"),
+    "error_back": ("回到工作台", "Back to the workbench"),
+    "error_login": ("去登录", "Log in"),
+    "login_title": ("登录", "Log in"),
+    "login_name": ("用户名", "User name"),
+    "login_password": ("密码", "Password"),
     # --- summary
     "summary_title": ("售后处理汇总", "After-sales summary"),
     "bucket": ("分类", "Bucket"),
@@ -421,6 +521,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "event_intercept_succeeded": ("拦截成功", "Interception succeeded"),
     "event_intercept_failed": ("拦截失败", "Interception failed"),
     "event_remark_written": ("已写备注", "Remark written"),
+    "event_verify_asked": ("已发快递核实", "Sent to the courier to check"),
     # --- triage: why an after-sale is in its bucket
     "reason_no_logistics": (
         "没有物流状态，包裹还在路上：发到快递群拦截",

@@ -143,7 +143,8 @@ def _classify(
     bucket, follow_up, parcels = (
         _follow_up(bucket, record, facts, now, chase_hours) if facts else (bucket, [], record.parcels)
     )
-    reasons += [*follow_up, reason]
+    # Once the interception is asked for, the logistics advice (发到快递群拦截) is done: only the follow-up is said.
+    reasons += follow_up if bucket in (Bucket.INTERCEPTING, Bucket.CHASE) else [*follow_up, reason]
     if bucket is Bucket.INTERCEPT or bucket is Bucket.VERIFY:
         for parcel in parcels:
             if parcel.courier is None:

@@ -234,9 +234,7 @@ def test_a_big_import_brings_the_planners_statistics_up_to_date(tmp_path: Path) 
             for table in ("aftersales", "parcels", "aftersale_parcels"):
                 conn.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
             conn.commit()
-        rows = [
-            aftersale(售后单号=f"73{n:017d}", 发货物流单号=f"7361{n:010d}") for n in range(FRESH_STATISTICS_FROM)
-        ]
+        rows = [aftersale(售后单号=f"73{n:017d}", 发货物流单号=f"7361{n:010d}") for n in range(FRESH_STATISTICS_FROM)]
         run_import(engine, export(tmp_path, DAY1, rows), DAY1)
         with engine.connect() as conn:
             estimated = dict(

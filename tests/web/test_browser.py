@@ -1,5 +1,9 @@
 """The workbench in a real browser: Debian's Chromium, driven by Playwright, against a real server.
 
+One browser for the module. The operator's walk runs at a laptop's and a phone's size: no page
+scrolls sideways, every list is copyable and recordable, recording leads on to the next courier,
+and the record buttons work with JavaScript off (screenshots in test-artifacts/walk/).
+
 The browser is required, not optional: if it cannot start, these tests fail (LANJIE_TEST_CHROMIUM
 points at another Chromium binary)."""
 
@@ -23,7 +27,7 @@ from exports import NOW, aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.demo import write_demo_export
 from lanjie.ledger.accounts import add_user
-from lanjie.pipeline import analyse
+from lanjie.pipeline import analyse, import_and_analyse
 from lanjie.web.app import create_app
 
 CHROMIUM = os.environ.get("LANJIE_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -128,7 +132,7 @@ def test_upload_copy_and_send(ledger: Engine, page: Page, tmp_path: Path) -> Non
         numbers = len(shown.splitlines()) - 1
 
         first.locator("button.sent").click()
-        expect(page.locator("article.message.done").first).to_contain_text(f"已记录 {numbers} 个拦截请求（小王")
+        expect(page.locator(".flash")).to_contain_text(f"已记录 {numbers} 个拦截请求（小王")
         page.screenshot(path=str(ARTIFACTS / "courier-after-sent.png"), full_page=True)
         sent = set(shown.splitlines()[1:])
         moved = sum(
@@ -183,3 +187,128 @@ def test_team_mode_login_and_logout(ledger: Engine, page: Page) -> None:
         expect(page).to_have_url(re.compile(r"/login$"))
         page.goto(base + "/")
         expect(page).to_have_url(re.compile(r"/login"))
+
+
+# --- the operator's walk, at both sizes
+
+SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
+SHOTS = ARTIFACTS / "walk"
+
+
+@pytest.fixture
+def loaded(ledger: Engine, tmp_path: Path) -> Engine:
+    export = tmp_path / "售后单导出-2026-11-26-09-30-00.xlsx"
+    write_demo_export(export, rows=300, seed=7, now=NOW)
+    import_and_analyse([export], settings=load_settings(**SETTINGS), now=NOW, ledger=ledger)
+    return ledger
+
+
+def _page(chromium: Browser, size: str, *, js: bool = True) -> Page:
+    width, height = SIZES[size]
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN", java_script_enabled=js)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
+    return page
+
+
+def _name(page: Page, base: str) -> None:
+    page.goto(base + "/operator")
+    page.fill("input[name=name]", "小王")
+    page.click("form.login button.primary")
+    expect(page).to_have_url(base + "/")
+
+
+def _no_sideways_scroll(page: Page, label: str) -> None:
+    wide, seen = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{label}.png"))
+    assert wide <= seen, f"{label} scrolls sideways: {wide} > {seen}"
+
+
+@pytest.fixture
+def base(loaded: Engine) -> Iterator[str]:
+    with served(loaded) as url:
+        yield url
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_page_fits_the_screen(chromium: Browser, base: str, size: str) -> None:
+    page = _page(chromium, size)
+    _name(page, base)
+    detail = page.locator("table.work a[href^='/aftersales/']").first.get_attribute("href")
+    pages = {
+        "workbench": "/",
+        "intercept": "/couriers",
+        "unknown": "/couriers/unknown",
+        "chase": "/couriers?bucket=chase",
+        "verify": "/couriers?bucket=verify",
+        "remarks": "/remarks",
+        "stats": "/stats",
+        "downloads": "/downloads",
+        "import": "/import",
+        "detail": detail,
+    }
+    for label, url in pages.items():
+        page.goto(base + str(url))
+        _no_sideways_scroll(page, f"{size}-{label}")
+    page.goto(base + "/")
+    if size == "laptop":  # the deadline list starts in the first screen
+        top = page.locator("section.worklist table.work tbody tr").first.bounding_box()
+        assert top is not None and top["y"] < SIZES[size][1] - 40
+    page.context.close()
+
+
+def _walk(page: Page, base: str, bucket: str, said: str) -> int:
+    """Record every list of a tab, one message at a time, following where each answer leads."""
+    page.goto(f"{base}/couriers?bucket={bucket}")
+    recorded = 0
+    while page.locator("nav.couriers a").count():
+        assert page.locator("nav.couriers a.active").count() == 1
+        for article in page.locator("article.message:not(.search)").all():
+            expect(article.locator("button.copy")).to_be_visible()
+            expect(article.locator("button.sent")).to_be_visible()
+        message = page.locator("article.message:not(.search)").first
+        numbers = message.locator("input[name=parcel]").count()
+        with page.expect_navigation():
+            message.locator("button.sent").click()
+        expect(page.locator(".flash")).to_have_text(re.compile(rf"^{said.format(n=numbers)}"))
+        assert page.locator(".flash").count() == 1 and "。" not in page.locator(".flash").inner_text()[:-1]
+        recorded += numbers
+    return recorded
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_record_then_the_next_courier(chromium: Browser, base: str, size: str) -> None:
+    page = _page(chromium, size)
+    _name(page, base)
+    page.goto(base + "/couriers")
+    waiting = int(page.locator(".tabs a.active .n").inner_text())
+    assert _walk(page, base, "intercept", "已记录 {n} 个拦截请求（小王") == waiting
+    expect(page.locator(".split")).to_contain_text("没有拦截的单号")
+    _no_sideways_scroll(page, f"{size}-all-sent")
+    page.goto(base + "/couriers?bucket=verify")
+    asked = int(page.locator(".tabs a.active .n").inner_text())
+    assert _walk(page, base, "verify", "已记录 {n} 个单号已发给快递核实（小王") == asked
+    expect(page.locator(".split")).to_contain_text("没有核实的单号")
+    page.goto(base + "/")
+    assert int(page.locator('a.card[data-bucket="intercept"] .count').inner_text()) == 0
+    page.context.close()
+
+
+def test_record_buttons_work_without_javascript(chromium: Browser, base: str) -> None:
+    page = _page(chromium, "phone", js=False)
+    _name(page, base)
+    page.goto(base + "/")
+    assert re.search(r"(剩|已超时) \d", page.locator("td.countdown").first.inner_text())
+    page.goto(base + "/couriers/unknown")
+    message = page.locator("article.message:not(.search)").first
+    numbers = message.locator("input[name=parcel]").count()
+    message.locator("button.sent").click()
+    expect(page.locator(".flash")).to_have_text(re.compile(rf"^已记录 {numbers} 个拦截请求"))
+    assert "csrf" not in page.url
+    page.goto(base + "/remarks")
+    order = page.locator("table.remarks tbody tr").first.locator(".mono").inner_text()
+    page.locator("table.remarks tbody tr").first.locator("button.primary").click()
+    expect(page.locator(".flash")).to_have_text("已记下（小王）：1 个备注。")
+    assert order not in page.locator("table.remarks").inner_text()
+    page.context.close()

@@ -154,6 +154,17 @@ def record_chased(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, n
     return len(unique)
 
 
+def record_verify_asked(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now: datetime) -> int:
+    """Remember that the courier was asked to check these signed-for parcels (核实), so they leave
+    the 核实 list; the after-sales stay 待核实签收 until the buyer or the courier settles it."""
+    unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
+    if not unique:
+        return 0
+    with write_transaction(engine) as conn:
+        _log_parcels(conn, EventKind.VERIFY_ASKED, _with_couriers(conn, unique), operator=operator, now=now)
+    return len(unique)
+
+
 @dataclass(frozen=True)
 class RemarkRef:
     shop_id: int

@@ -19,6 +19,7 @@ class EventKind(enum.StrEnum):
     INTERCEPT_SUCCEEDED = "intercept_succeeded"
     INTERCEPT_FAILED = "intercept_failed"
     REMARK_WRITTEN = "remark_written"
+    VERIFY_ASKED = "verify_asked"  # the 核实 list was sent to the courier's group
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -33,6 +34,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.INTERCEPT_SUCCEEDED: "拦截成功",
     EventKind.INTERCEPT_FAILED: "拦截失败",
     EventKind.REMARK_WRITTEN: "已写备注",
+    EventKind.VERIFY_ASKED: "已发快递核实",
 }
 
 

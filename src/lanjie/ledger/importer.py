@@ -346,11 +346,7 @@ class _Writer:
         insert_rows(conn, aftersale_parcels, links, progress=self._progress(len(new_rows), total))
         for number, ((as_of, current), keys) in enumerate(sorted(seen.items())):
             self._mark_seen(keys, as_of, current=current, name="seen_aftersales" + (f"_{number}" if number else ""))
-        self._outcomes(
-            (shops[r.shop], r)
-            for r in records
-            if (shops[r.shop], r.aftersale_id) not in older
-        )
+        self._outcomes((shops[r.shop], r) for r in records if (shops[r.shop], r.aftersale_id) not in older)
         insert_rows(conn, events, self.events)
 
     def _view_times(self) -> dict[int, datetime]:

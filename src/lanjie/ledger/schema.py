@@ -297,3 +297,14 @@ users = Table(
     Column("failed_logins", Integer, nullable=False),
     Column("last_failed_at", UTCDateTime),
 )
+
+# A login on the web: the browser keeps a random token, the ledger only its SHA-256, so logging
+# out, changing the password or removing the account ends the session at once.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+)

@@ -34,9 +34,7 @@ def listed_refs(
     """The parcels of lanjie's current list for `bucket`, for the given couriers (all when None).
     Parcels whose courier is not certain are never part of a courier's list."""
     return [
-        ParcelRef(
-            ids[record.shop], parcel.tracking_no, parcel.courier, record.aftersale_id, record.order_id
-        )
+        ParcelRef(ids[record.shop], parcel.tracking_no, parcel.courier, record.aftersale_id, record.order_id)
         for record, parcel in analysis.listed_parcels(bucket)
         if parcel.courier is not None and (couriers is None or parcel.courier in couriers)
     ]

@@ -68,7 +68,21 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI).replace(tzinfo=None)
 
 
+def _print_setup(sheet: Worksheet, *, header_row: bool = True) -> None:
+    """On paper: A4 landscape, every column on one page wide, the header row on every page,
+    and the sheet's name and the printing date at the top."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)  # one page wide, as many pages tall as it needs
+    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_header("&L&A&R&D &T")
+    sheet.set_footer("&C第 &P / &N 页")
+    if header_row:
+        sheet.repeat_rows(0)
+
+
 def _table(sheet: Worksheet, styles: _Styles, columns: Sequence[tuple[str, int]], rows: int) -> None:
+    _print_setup(sheet)
     for index, (title, width) in enumerate(columns):
         sheet.set_column(index, index, width)
         sheet.write_string(0, index, title, styles.header)
@@ -122,6 +136,7 @@ def _write_courier(sheet: Worksheet, styles: _Styles, group: CourierGroup, owner
 
 
 def _write_summary(sheet: Worksheet, styles: _Styles, summary: dict[str, Any]) -> None:
+    _print_setup(sheet, header_row=False)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 3, 14)
     sheet.write_string(0, 0, "售后处理汇总", styles.title)
@@ -184,6 +199,10 @@ def write_workbook(
     for decision in by_bucket[Bucket.INTERCEPT]:
         for parcel in decision.aftersale.parcels:
             owners.setdefault(parcel.tracking_no, decision)
+    verify_owners: dict[str, Decision] = {}
+    for decision in by_bucket[Bucket.VERIFY]:
+        for parcel in decision.aftersale.parcels:
+            verify_owners.setdefault(parcel.tracking_no, decision)
 
     verify_counts = {g.courier: len(g.parcels) for g in verify_groups}
     codes = list(dict.fromkeys([g.courier for g in intercept_groups] + [g.courier for g in verify_groups]))
@@ -209,5 +228,7 @@ def write_workbook(
         _write_bucket(book.add_worksheet(label(bucket)), styles, by_bucket[bucket], remark_of)
     for group in intercept_groups:
         _write_courier(book.add_worksheet(f"拦截-{group.name}"), styles, group, owners)
+    for group in verify_groups:  # like 核实-<快递>.txt: the parcels to ask each courier about
+        _write_courier(book.add_worksheet(f"核实-{group.name}"), styles, group, verify_owners)
     _write_problems(book.add_worksheet("数据问题"), styles, batch)
     book.close()

@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from lanjie.config import Settings
 from lanjie.errors import LanjieError
+from lanjie.i18n import Listing, t
+from lanjie.ledger.accounts import SESSION_IDLE, has_users
 from lanjie.ledger.database import explain_db_error
 from lanjie.model import SHANGHAI
-from lanjie.web.context import NeedsLogin, NeedsOperator, Web, render
+from lanjie.web.context import NeedsLogin, NeedsOperator, Web, error_page
+from lanjie.web.guard import Gate, HostAndHeaders, add_security_headers
 from lanjie.web.routes import auth, couriers, downloads, imports, pages, remarks
 
 STATIC = Path(__file__).parent / "static"
-SESSION_DAYS = 14
+LOG = logging.getLogger("lanjie.web")
+# An HTTP status raised by Starlette/FastAPI themselves, and the words for it.
+HTTP_MESSAGES = {
+    400: "bad_request",
+    404: "page_not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    429: "too_many_requests",
+}
 
 
 def _now() -> datetime:
@@ -30,18 +44,34 @@ def _now() -> datetime:
 
 
 def create_app(
-    *, ledger: Engine, settings: Settings, team: bool, secret: str, clock: Callable[[], datetime] = _now
+    *,
+    ledger: Engine,
+    settings: Settings,
+    team: bool,
+    secret: str,
+    clock: Callable[[], datetime] = _now,
+    allowed_hosts: Iterable[str] | None = None,
+    secure_cookies: bool | None = None,
 ) -> FastAPI:
+    """The workbench. `team`: served to the network; a ledger with accounts asks for a login
+    whatever `team` says. `allowed_hosts`: the Host names served (None: any, for tests driving
+    the app in-process). `secure_cookies`: served behind HTTPS (default: the setting)."""
     app = FastAPI(title="lanjie 拦截工作台", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.web = Web(ledger, settings, team, clock)
+    secure = settings.secure_cookies if secure_cookies is None else secure_cookies
+    hosts = None if allowed_hosts is None else frozenset(h.strip().lower() for h in allowed_hosts)
+    web = Web(ledger, settings, team or has_users(ledger), clock, allowed_hosts=hosts, secure_cookies=secure)
+    app.state.web = web
+    lang = settings.lang
+    app.add_middleware(Gate)  # inside the session cookie: it reads who is logged in
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
         session_cookie="lanjie_session",
-        max_age=SESSION_DAYS * 24 * 3600,
+        max_age=int(SESSION_IDLE.total_seconds()),
         same_site="lax",
-        https_only=False,  # a shop's LAN is plain HTTP; the cookie is HttpOnly and signed
+        https_only=secure,  # a shop's LAN is plain HTTP; behind HTTPS (--https) the cookie never leaves it
     )
+    app.add_middleware(HostAndHeaders)  # outermost: a foreign Host is refused before anything
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (pages, couriers, remarks, imports, downloads, auth):
         app.include_router(module.router)
@@ -51,8 +81,7 @@ def create_app(
         if isinstance(error, NeedsLogin | NeedsOperator) and request.method == "GET":
             target = "/login" if isinstance(error, NeedsLogin) else "/operator"
             return RedirectResponse(f"{target}?next={quote(str(request.url.path))}", status_code=303)
-        lang = app.state.web.settings.lang
-        return render(request, "error.html", status_code=error.http_status, message=error.render(lang))
+        return error_page(request, error.http_status, error.render(lang))
 
     @app.exception_handler(SQLAlchemyError)
     async def database_error(request: Request, error: SQLAlchemyError) -> Response:
@@ -60,12 +89,32 @@ def create_app(
             raise error
         return await lanjie_error(request, trouble)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], object]) -> Response:
-        response: Response = await call_next(request)  # type: ignore[misc]
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        key = HTTP_MESSAGES.get(error.status_code)
+        if key == "body_too_large":
+            message = t(key, lang, limit=settings.max_upload_mb)
+        else:
+            message = t(key, lang) if key else t("http_error", lang, status=error.status_code)
+        response = error_page(request, error.status_code, message)
+        for name, value in (error.headers or {}).items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, error: RequestValidationError) -> Response:
+        """`?page=abc` and the like: a page that says which parameter, never FastAPI's English JSON."""
+        fields = Listing(sorted({str(e.get("loc", ("", ""))[-1]) for e in error.errors()}))
+        return error_page(request, 422, t("bad_parameters", lang, fields=fields))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> Response:
+        """Anything unexpected: a page that says what to do, never a traceback (that goes to the log)."""
+        at = _now().strftime("%Y-%m-%d %H:%M:%S")
+        # The time the page shows, to find the traceback uvicorn logs right after this line.
+        LOG.error("unexpected error at %s on %s %s: %r", at, request.method, request.url.path, error)
+        response = error_page(request, 500, t("server_error", lang, at=at))
+        add_security_headers(response.headers, web)  # outside the middleware that adds them
         return response
 
     return app

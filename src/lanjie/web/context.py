@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +18,8 @@ from lanjie.buckets import label, urgency
 from lanjie.config import FLAG_COLOURS, Settings
 from lanjie.couriers import courier_name
 from lanjie.errors import Forbidden, LanjieError
+from lanjie.i18n import t
+from lanjie.ledger.accounts import LoginThrottle
 from lanjie.ledger.records import shop_ids
 from lanjie.ledger.workview import refresh_work
 from lanjie.model import SHANGHAI, Bucket
@@ -38,15 +40,20 @@ TEMPLATES.env.globals.update(
     urgency=lambda b, left, hours: urgency(Bucket(b), left, hours) or "",
     courier_name=courier_name,
     flag_index=lambda colour: FLAG_COLOURS.index(colour) if colour in FLAG_COLOURS else 0,
+    t=t,
 )
+USER = "lanjie_user"  # request.state: the logged-in user's name, set by lanjie.web.guard for each request
 
 
 @dataclass
 class Web:
     ledger: Engine
     settings: Settings
-    team: bool  # served to the network: accounts and logins
+    team: bool  # the ledger has accounts (or is served to the network): logins required
     clock: Callable[[], datetime]
+    allowed_hosts: frozenset[str] | None = None  # Host headers served (None: any, for tests in-process)
+    secure_cookies: bool = False  # served behind HTTPS: cookies only over HTTPS
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def now(self) -> datetime:
         return self.clock()
@@ -75,9 +82,20 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def who(request: Request) -> str | None:
+    """The logged-in user in team mode (its session checked against the ledger by the guard),
+    else the name picked on this PC."""
+    if get_web(request).team:
+        return getattr(request.state, USER, None)
+    if "session" not in request.scope:
+        return None
+    name = request.session.get("operator")
+    return str(name) if name else None
+
+
 def operator_name(request: Request, web: WebDep) -> str:
     """Who is doing this: the logged-in user in team mode, else the name picked on this PC."""
-    name = request.session.get("user" if web.team else "operator")
+    name = who(request)
     if not name:
         raise NeedsLogin("need_operator") if web.team else NeedsOperator("need_operator")
     return str(name)
@@ -125,14 +143,15 @@ def all_shops(web: Web) -> list[str]:
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     web = get_web(request)
-    session = request.session
+    has_session = "session" in request.scope  # not for a request refused before the session is read
     return TEMPLATES.TemplateResponse(
         request,
         template,
         {
-            "operator": session.get("user" if web.team else "operator"),
+            "operator": who(request),
             "team": web.team,
-            "csrf": csrf_token(request),
+            "lang": web.settings.lang,
+            "csrf": csrf_token(request) if has_session else "",
             "now": web.now(),
             "tz": SHANGHAI,
             "settings": web.settings,
@@ -142,3 +161,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         },
         status_code=status_code,
     )
+
+
+def error_page(request: Request, status_code: int, message: str) -> Response:
+    """The one error page: what went wrong and what to do next, in the settings' language
+    (a bare fragment for htmx, which shows it in place)."""
+    return render(request, "error.html", status_code=status_code, message=message)

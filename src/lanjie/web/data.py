@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, null, select, true, tuple_
 
-from lanjie.ledger.schema import UTCDateTime, remarks, shops, work, work_parcels
+from lanjie.errors import BadInput, NotFound
+from lanjie.ledger.events import EventKind
+from lanjie.ledger.schema import UTCDateTime, events, parcels, remarks, shops, work, work_parcels
 from lanjie.model import Bucket
 
 OPEN_BUCKETS = [b.value for b in Bucket if b is not Bucket.OUT_OF_SCOPE]
@@ -36,6 +38,22 @@ def page_of(number: int, size: int, total: int) -> Page:
     return Page(min(max(number, 1), pages), size, total)
 
 
+MAX_ID = 2**31 - 1  # the ledger's ids are 32-bit integers: a bigger number names nothing
+
+
+def shop_filter(conn: Connection, shop: str | None) -> list[int] | None:
+    """The shop a page or download is filtered to (None: every shop). A shop the ledger does
+    not have is an error that says so, never a silent “every shop” or an empty page."""
+    if not shop:
+        return None
+    if "\x00" in shop or len(shop) > 200:
+        raise BadInput("shop_not_found", shop=shop.replace("\x00", "")[:50])
+    found = conn.execute(select(shops.c.id).where(shops.c.name == shop)).scalar()
+    if found is None:
+        raise NotFound("shop_not_found", shop=shop)
+    return [int(found)]
+
+
 def _in_shops(column: Any, shop_ids: Sequence[int] | None) -> ColumnElement[bool]:
     return true() if shop_ids is None else column.in_(shop_ids)
 
@@ -54,6 +72,17 @@ def bucket_counts(
     found = {bucket: int(n) for bucket, n in totals}
     pressing = {bucket: int(n) for bucket, n in urgent}
     return {b.value: (found.get(b.value, 0), pressing.get(b.value, 0)) for b in Bucket}
+
+
+def overdue_counts(conn: Connection, shop_ids: Sequence[int] | None, *, now: datetime) -> dict[str, int]:
+    """Per bucket: how many after-sales are past their deadline (a range of the deadline index)."""
+    query = (
+        select(work.c.bucket, func.count())
+        .where(and_(_in_shops(work.c.shop_id, shop_ids), work.c.deadline.is_not(None), work.c.due < now))
+        .group_by(work.c.bucket)
+    )
+    found = {bucket: int(n) for bucket, n in conn.execute(query)}
+    return {b.value: found.get(b.value, 0) for b in Bucket}
 
 
 def open_work(
@@ -107,11 +136,29 @@ def _hours_after(conn: Connection, column: Any, start: datetime) -> ColumnElemen
     return cast((func.julianday(column) - func.julianday(UTCDateTime.sqlite_text(start))) * 24, Integer)
 
 
+def _still_listed(bucket: str) -> ColumnElement[bool]:
+    """A parcel on the 核实 list leaves it once the courier was asked (已发核实)."""
+    if bucket != Bucket.VERIFY.value:
+        return true()
+    asked = (
+        select(events.c.id)
+        .where(
+            events.c.shop_id == work_parcels.c.shop_id,
+            events.c.tracking_no == work_parcels.c.tracking_no,
+            events.c.kind == EventKind.VERIFY_ASKED.value,
+        )
+        .exists()
+    )
+    return ~asked
+
+
 def courier_counts(conn: Connection, shop_ids: Sequence[int] | None, bucket: str) -> list[tuple[str | None, int]]:
     """Parcels per courier in a bucket (each parcel once), most first; unknown couriers last."""
     query = (
         select(work_parcels.c.courier, func.count(func.distinct(work_parcels.c.tracking_no)))
-        .where(and_(work_parcels.c.bucket == bucket, _in_shops(work_parcels.c.shop_id, shop_ids)))
+        .where(
+            and_(work_parcels.c.bucket == bucket, _in_shops(work_parcels.c.shop_id, shop_ids), _still_listed(bucket))
+        )
         .group_by(work_parcels.c.courier)
     )
     counts = [(courier, int(n)) for courier, n in conn.execute(query)]
@@ -142,6 +189,7 @@ def courier_parcels(
         work_parcels.c.bucket == bucket,
         _in_shops(work_parcels.c.shop_id, shop_ids),
         work_parcels.c.courier.is_(None) if courier is None else work_parcels.c.courier == courier,
+        _still_listed(bucket),
     )
     listed = (
         select(
@@ -236,3 +284,72 @@ def pending_remarks(
 def work_row(conn: Connection, shop_id: int, aftersale_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(work).where(and_(work.c.shop_id == shop_id, work.c.aftersale_id == aftersale_id))).first()
     return None if row is None else _with_reasons(row)
+
+
+def listed_parcels(conn: Connection, bucket: str | None, refs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Any]:
+    """Which of these parcels the page may record: (shop, number) → a row with courier,
+    aftersale_id and order_id. With a bucket, only the parcels on its courier list now; without,
+    any parcel the ledger knows (its after-sale left blank)."""
+    found: dict[tuple[int, str], Any] = {}
+    for start in range(0, len(refs), 400):
+        wanted = list(refs[start : start + 400])
+        if bucket is None:
+            query = select(
+                parcels.c.shop_id,
+                parcels.c.tracking_no,
+                parcels.c.courier,
+                null().label("aftersale_id"),
+                null().label("order_id"),
+            ).where(tuple_(parcels.c.shop_id, parcels.c.tracking_no).in_(wanted))
+        else:
+            query = (
+                select(
+                    work_parcels.c.shop_id,
+                    work_parcels.c.tracking_no,
+                    work_parcels.c.courier,
+                    work_parcels.c.aftersale_id,
+                    work.c.order_id,
+                )
+                .join(
+                    work,
+                    and_(work.c.shop_id == work_parcels.c.shop_id, work.c.aftersale_id == work_parcels.c.aftersale_id),
+                )
+                .where(
+                    work_parcels.c.bucket == bucket,
+                    tuple_(work_parcels.c.shop_id, work_parcels.c.tracking_no).in_(wanted),
+                    _still_listed(bucket),
+                )
+            )
+        for row in conn.execute(query):
+            found.setdefault((row.shop_id, row.tracking_no), row)
+    return found
+
+
+def due_remarks(conn: Connection, refs: Sequence[tuple[int, str, str]]) -> dict[tuple[int, str, str], dict[str, Any]]:
+    """The remarks due now among (shop, order, status): the deciding work row of each order
+    (nearest deadline, then smallest 售后单号) whose remark is not written yet."""
+    wanted = set(refs)
+    found: dict[tuple[int, str, str], dict[str, Any]] = {}
+    seen: set[tuple[int, str]] = set()
+    keys = sorted({(shop_id, order_key) for shop_id, order_key, _ in wanted})
+    for start in range(0, len(keys), 400):
+        rows = conn.execute(
+            select(work)
+            .where(tuple_(work.c.shop_id, work.c.order_key).in_(keys[start : start + 400]))
+            .where(work.c.remark_status.is_not(None))
+            .order_by(work.c.due, work.c.aftersale_id)
+        )
+        for row in rows:
+            key = (row.shop_id, row.order_key, row.remark_status)
+            if (row.shop_id, row.order_key) in seen:
+                continue  # only the deciding after-sale of an order says which remark is due
+            seen.add((row.shop_id, row.order_key))
+            if key in wanted:
+                found[key] = dict(row._mapping)
+    written = set()
+    if found:
+        query = select(remarks.c.shop_id, remarks.c.order_key, remarks.c.status).where(
+            tuple_(remarks.c.shop_id, remarks.c.order_key).in_([(k[0], k[1]) for k in found])
+        )
+        written = {tuple(r) for r in conn.execute(query)}
+    return {key: row for key, row in found.items() if key not in written}

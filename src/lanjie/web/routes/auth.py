@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from lanjie.errors import BadInput
-from lanjie.ledger.accounts import LoginFailed, LoginThrottled, check_login
-from lanjie.web.context import Csrf, WebDep, render
+from lanjie.errors import BadInput, LanjieError
+from lanjie.ledger.accounts import LoginFailed, LoginThrottled, end_session, start_session, verify_login
+from lanjie.web.context import Csrf, NeedsLogin, WebDep, render
+from lanjie.web.guard import SESSION_TOKEN
 
 router = APIRouter()
 FAILED_LOGIN_DELAY = 0.5  # seconds: every failure costs the guesser at least this much
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths on this site (never //evil.example or https://…)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\\\" in target:
+    """Only paths on this site (never //evil.example, https://…, nor /\\evil.example or a tab or
+    newline inside, which browsers read as //evil.example)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return "/"
     return target
 
@@ -34,8 +40,10 @@ def operator_page(request: Request, web: WebDep, next: str = "/") -> Response:
 def operator_pick(
     request: Request, web: WebDep, name: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
 ) -> Response:
+    if web.team:  # a ledger with accounts: a picked name is no login
+        raise NeedsLogin("need_login")
     name = " ".join(name.split())
-    if web.team or not name or len(name) > 100:
+    if not name or len(name) > 100:
         raise BadInput("user_bad_name")
     request.session["operator"] = name
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -54,10 +62,21 @@ async def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    try:
-        user = check_login(web.ledger, name, password, now=web.now())
-    except (LoginFailed, LoginThrottled) as error:
+    """Throttled per client address and name; a known and an unknown name, a throttled and a
+    free try all cost one argon2 verification (off the event loop) and the same delay."""
+    name = name.strip()
+    address = request.client.host if request.client else ""
+    wait = web.throttle.wait(address, name, now=web.now())
+    user = await anyio.to_thread.run_sync(partial(verify_login, web.ledger, name, password))
+    error: LanjieError | None = None
+    if wait.total_seconds() > 0:
+        error = LoginThrottled("login_throttled", seconds=int(wait.total_seconds()) + 1)
+    elif user is None:
+        web.throttle.failed(address, name, now=web.now())
+        error = LoginFailed("login_failed")
+    if error is not None or user is None:
         await asyncio.sleep(FAILED_LOGIN_DELAY)
+        error = error or LoginFailed("login_failed")
         return render(
             request,
             "login.html",
@@ -65,12 +84,22 @@ async def login(
             next=_safe_next(next),
             error=error.render(web.settings.lang),
         )
+    web.throttle.succeeded(address, name)
+    token = await anyio.to_thread.run_sync(partial(start_session, web.ledger, user, now=web.now()))
+    await _end(request, web)
     request.session.clear()  # a new session on login: nothing carried over from before
-    request.session["user"] = user.name
+    request.session[SESSION_TOKEN] = token
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+async def _end(request: Request, web: WebDep) -> None:
+    """End this browser's session in the ledger, if it has one."""
+    if token := request.session.get(SESSION_TOKEN):
+        await anyio.to_thread.run_sync(partial(end_session, web.ledger, str(token)))
+
+
 @router.post("/logout", dependencies=[Csrf])
-def logout(request: Request, web: WebDep) -> Response:
+async def logout(request: Request, web: WebDep) -> Response:
+    await _end(request, web)
     request.session.clear()
     return RedirectResponse("/login" if web.team else "/operator", status_code=303)

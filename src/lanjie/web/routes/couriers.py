@@ -1,36 +1,52 @@
-"""Per-courier lists: the messages exactly as they are pasted, and 已发送."""
+"""Per-courier lists: the messages exactly as they are pasted, and 已发送 / 已催.
+
+Every list is copyable and recordable, 未识别快递 too (grouped by its likely courier). A record
+button is a real form: without JavaScript it posts and is redirected to the next courier with
+work; with htmx the answer carries HX-Redirect to the same place. The next page says once,
+in one sentence, what was recorded."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from lanjie.buckets import LISTED, RULES
 from lanjie.couriers import BY_CODE, courier_name
 from lanjie.errors import BadInput, NotFound
-from lanjie.ledger.actions import ParcelRef, record_chased, record_sent
+from lanjie.i18n import t
+from lanjie.ledger.actions import EarlierRequest, ParcelRef, record_chased, record_sent, record_verify_asked
 from lanjie.ledger.workview import refresh_work
-from lanjie.model import Bucket
+from lanjie.model import SHANGHAI, Bucket
 from lanjie.outputs.messages import courier_messages
 from lanjie.remarks import remark_date
 from lanjie.web import data
-from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render, selected_shops
+from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render
 from lanjie.work import CourierGroup, ParcelLine
 
 router = APIRouter()
 TABS = {b.value: RULES[b].list_name for b in LISTED}
+RECORDABLE = (Bucket.INTERCEPT.value, Bucket.CHASE.value, Bucket.VERIFY.value)
+RECORD_BUTTON = {Bucket.INTERCEPT.value: "已发送", Bucket.CHASE.value: "已催", Bucket.VERIFY.value: "已发核实"}
 UNKNOWN = "unknown"
 MESSAGES_PER_PAGE = 10
+MAX_TRACKING_NO = 64
 
 
 def _courier(code: str) -> str | None:
     if code == UNKNOWN:
         return None
     if code not in BY_CODE:
-        raise NotFound("aftersale_not_found", what=code)
+        raise NotFound("courier_not_found", code=code[:40])
     return code
+
+
+def _list_url(bucket: str, code: str | None, shop: str | None) -> str:
+    path = f"/couriers/{code}" if code else "/couriers"
+    return f"{path}?bucket={bucket}" + (f"&shop={quote(shop)}" if shop else "")
 
 
 @router.get("/couriers")
@@ -58,9 +74,9 @@ def courier_page(
 ) -> Response:
     if bucket not in TABS:
         bucket = Bucket.INTERCEPT.value
-    ids = selected_shops(web, shop)
     settings = web.settings
     with web.ledger.connect() as conn:
+        ids = data.shop_filter(conn, shop)
         counts = data.courier_counts(conn, ids, bucket)
         if code is None and counts:
             code = counts[0][0] or UNKNOWN
@@ -70,34 +86,47 @@ def courier_page(
         listed, paging = data.courier_parcels(
             conn, ids, bucket=bucket, courier=courier, number=page, size=per_page, total=total
         )
+        tab_totals = {key: sum(n for _, n in data.courier_counts(conn, ids, key)) for key in TABS}
     template = {
         Bucket.INTERCEPT.value: settings.intercept_template,
         Bucket.CHASE.value: settings.chase_template,
         Bucket.VERIFY.value: settings.verify_template,
     }[bucket]
     size = settings.chunk_size
+    date = remark_date(web.now())
+    messages: list[dict[str, Any]] = []
     parts = -(-paging.total // size) if paging.total else 0
-    group = CourierGroup(courier, tuple(ParcelLine(p.tracking_no, p.candidates) for p in listed))
-    texts = (
-        courier_messages(
-            group,
-            template=template,
-            chunk_size=size,
-            date=remark_date(web.now()),
-            first_part=paging.offset // size + 1,
-            parts=parts,
+    if code == UNKNOWN:
+        # Grouped by the likely courier: each group is a message for that courier's group chat.
+        groups: dict[str | None, list[data.ListedParcel]] = {}
+        for p in listed:
+            groups.setdefault(p.candidates[0] if p.candidates else None, []).append(p)
+        for guess, members in sorted(groups.items(), key=lambda item: (item[0] is None, -len(item[1]))):
+            group = CourierGroup(guess, tuple(ParcelLine(p.tracking_no, p.candidates) for p in members))
+            for i, text in enumerate(courier_messages(group, template=template, chunk_size=size, date=date)):
+                messages.append(
+                    {
+                        "part": len(messages) + 1,
+                        "text": text,
+                        "parcels": members[i * size : (i + 1) * size],
+                        "guess": guess,
+                    }
+                )
+        parts = len(messages)
+    elif listed:
+        group = CourierGroup(courier, tuple(ParcelLine(p.tracking_no, p.candidates) for p in listed))
+        texts = courier_messages(
+            group, template=template, chunk_size=size, date=date, first_part=paging.offset // size + 1, parts=parts
         )
-        if listed
-        else []
-    )
-    messages = [
-        {"part": paging.offset // size + 1 + i, "text": text, "parcels": listed[i * size : (i + 1) * size]}
-        for i, text in enumerate(texts)
-    ]
+        messages = [
+            {"part": paging.offset // size + 1 + i, "text": text, "parcels": listed[i * size : (i + 1) * size]}
+            for i, text in enumerate(texts)
+        ]
     return render(
         request,
         "courier.html",
         tabs=TABS,
+        tab_totals=tab_totals,
         bucket=bucket,
         counts=counts,
         code=code,
@@ -110,7 +139,39 @@ def courier_page(
         shop=shop or "",
         shops=all_shops(web),
         listed=listed,
+        recordable=bucket in RECORDABLE,
+        button=RECORD_BUTTON[bucket],
+        flash=request.session.pop("flash", None),
     )
+
+
+def _refs(parcel: list[str]) -> list[tuple[int, str]]:
+    refs = []
+    for value in parcel:
+        shop_id, _, number = value.partition(":")
+        if not shop_id.isdigit() or int(shop_id) > data.MAX_ID or not number or len(number) > MAX_TRACKING_NO:
+            raise BadInput("parcel_not_listed", tracking_no=value[:80], list="拦截")
+        refs.append((int(shop_id), number))
+    if not refs:
+        raise BadInput("nothing_selected")
+    return list(dict.fromkeys(refs))
+
+
+def _said(at: datetime) -> str:
+    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+
+
+def _sent_sentence(recorded: int, already: list[EarlierRequest], who: str, at: datetime) -> str:
+    """What happened, once: recorded, or sent before by someone (never one line per parcel)."""
+    if not already:
+        return t("web_sent_recorded", count=recorded, who=who, at=_said(at))
+    by = "、".join(dict.fromkeys(e.by for e in already))
+    first = min(e.at for e in already)
+    if recorded:
+        return t("web_sent_partly_before", count=recorded, who=who, at=_said(at), earlier=len(already), by=by)
+    if len(already) == 1:
+        return t("web_sent_one_before", tracking_no=already[0].parcel.tracking_no, by=by, at=_said(first))
+    return t("web_sent_all_before", earlier=len(already), by=by, at=_said(first))
 
 
 @router.post("/couriers/sent", dependencies=[Csrf])
@@ -121,22 +182,58 @@ def sent(
     parcel: Annotated[list[str], Form()],
     bucket: Annotated[str, Form()] = Bucket.INTERCEPT.value,
     part: Annotated[int, Form()] = 1,
+    code: Annotated[str, Form()] = "",
+    guess: Annotated[str, Form()] = "",
+    shop: Annotated[str, Form()] = "",
 ) -> Response:
-    """已发送: record the parcels of one message (or a chase of them)."""
-    refs = []
-    for value in parcel:
-        shop_id, _, number = value.partition(":")
-        if not shop_id.isdigit() or not number:
-            raise BadInput("nothing_selected")
-        refs.append(ParcelRef(int(shop_id), number))
-    if not refs:
-        raise BadInput("nothing_selected")
-    now = web.now()
+    """已发送 / 已催: record the parcels of one message, then go on to the next courier with work."""
+    if bucket not in RECORDABLE:
+        raise BadInput("parcel_not_listed", tracking_no=parcel[0][:80] if parcel else "", list=TABS.get(bucket, "?"))
+    refs = _refs(parcel)
     chase = bucket == Bucket.CHASE.value
-    if chase:
-        recorded, already = record_chased(web.ledger, refs, operator=who, now=now), []
-    else:
-        report = record_sent(web.ledger, refs, operator=who, now=now)
-        recorded, already = len(report.recorded), report.already
+    now = web.now()
     refresh_work(web.ledger, settings=web.settings, now=now)
-    return render(request, "_sent.html", part=part, who=who, recorded=recorded, already=already, chase=chase)
+    with web.ledger.connect() as conn:
+        # 已发送 accepts any parcel of the current work (one sent by someone else is reported, not
+        # sent again); 已催 and 已发核实 only the parcels on their list now (each counts every time).
+        listed = data.listed_parcels(conn, None if bucket == Bucket.INTERCEPT.value else bucket, refs)
+    missing = [number for shop_id, number in refs if (shop_id, number) not in listed]
+    if missing:
+        raise BadInput("parcel_not_listed", tracking_no=missing[0], list=TABS[bucket])
+    said_courier = guess if guess in BY_CODE else None
+    parcels = [
+        ParcelRef(
+            shop_id,
+            number,
+            courier=listed[shop_id, number].courier or said_courier,
+            aftersale_id=listed[shop_id, number].aftersale_id,
+            order_id=listed[shop_id, number].order_id,
+        )
+        for shop_id, number in refs
+    ]
+    if bucket == Bucket.VERIFY.value:
+        asked = record_verify_asked(web.ledger, parcels, operator=who, now=now)
+        sentence = t("web_verify_recorded", count=asked, who=who, at=_said(now))
+    elif chase:
+        sentence = t(
+            "web_chase_recorded",
+            count=record_chased(web.ledger, parcels, operator=who, now=now),
+            who=who,
+            at=_said(now),
+        )
+    else:
+        report = record_sent(web.ledger, parcels, operator=who, now=now)
+        sentence = _sent_sentence(len(report.recorded), report.already, who, now)
+    refresh_work(web.ledger, settings=web.settings, now=now)
+    with web.ledger.connect() as conn:
+        ids = data.shop_filter(conn, shop or None)
+        counts = data.courier_counts(conn, ids, bucket)
+    still = [c or UNKNOWN for c, _ in counts]
+    target = code if code in still else (still[0] if still else None)
+    location = _list_url(bucket, target, shop or None)
+    request.session["flash"] = sentence
+    if request.headers.get("hx-request") == "true":
+        answer = render(request, "_sent.html", part=part, sentence=sentence)
+        answer.headers["HX-Redirect"] = location
+        return answer
+    return RedirectResponse(location, status_code=303)

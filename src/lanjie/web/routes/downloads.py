@@ -20,7 +20,7 @@ from lanjie.errors import NotFound
 from lanjie.outputs.folder import workbook_name, write_one, write_output_folder
 from lanjie.pipeline import analyse_ledger
 from lanjie.web import data
-from lanjie.web.context import Operator, WebDep, WorkDep, all_shops, render, selected_shops
+from lanjie.web.context import Operator, WebDep, WorkDep, all_shops, render
 from lanjie.work import bulk_work
 
 router = APIRouter()
@@ -33,9 +33,9 @@ _LIST_PREFIX = {b.value: RULES[b].list_name for b in LISTED}
 @router.get("/downloads")
 def downloads_page(request: Request, web: WorkDep, _who: Operator, shop: str | None = None) -> Response:
     """The files `lanjie run` would write now (their names come from the decided work)."""
-    ids = selected_shops(web, shop)
     names = [workbook_name(web.now()), "批量搜索.txt", "备注.txt", "decisions.json"]
     with web.ledger.connect() as conn:
+        ids = data.shop_filter(conn, shop)
         for bucket, prefix in _LIST_PREFIX.items():
             names += [f"{prefix}-{courier_name(code)}.txt" for code, _ in data.courier_counts(conn, ids, bucket)]
     return render(request, "downloads.html", shop=shop or "", shops=all_shops(web), zip_name=ZIP, names=names)
@@ -45,7 +45,8 @@ def downloads_page(request: Request, web: WorkDep, _who: Operator, shop: str | N
 def download(web: WebDep, who: Operator, name: str, shop: str | None = None) -> Response:
     """One file of the output folder for the current work (only that file is built), or all of them zipped."""
     settings = web.settings.model_copy(update={"operator": who})
-    shops = [shop] if shop and selected_shops(web, shop) != [-1] else []
+    with web.ledger.connect() as conn:
+        shops = [shop] if shop and data.shop_filter(conn, shop) else []  # an unknown shop is an error, not every shop
     folder = Path(tempfile.mkdtemp(prefix="lanjie-download-"))
     with bulk_work():
         analysis = analyse_ledger(web.ledger, settings=settings, now=web.now(), shops=shops)

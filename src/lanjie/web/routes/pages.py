@@ -10,21 +10,30 @@ from lanjie.errors import NotFound
 from lanjie.ledger.queries import aftersale_detail, history, stats
 from lanjie.model import Bucket
 from lanjie.web import data
-from lanjie.web.context import Operator, WorkDep, all_shops, render, selected_shops
+from lanjie.web.context import Operator, WorkDep, all_shops, render
 
 router = APIRouter()
 PAGE_SIZE = 50
+SOURCES = {
+    "order_export": "订单导出",
+    "name": "快递名称",
+    "pattern": "单号规则",
+    "partners": "合作快递",
+    "unknown": "未确定",
+}
+OUTCOMES = {"pending": "待定", "success": "成功", "failed": "失败"}
 
 
 @router.get("/")
 def workbench(
     request: Request, web: WorkDep, _who: Operator, shop: str | None = None, page: int = 1, bucket: str | None = None
 ) -> Response:
-    ids = selected_shops(web, shop)
     if bucket is not None and bucket not in data.OPEN_BUCKETS:
         bucket = None
     with web.ledger.connect() as conn:
+        ids = data.shop_filter(conn, shop)
         counts = data.bucket_counts(conn, ids, now=web.now(), urgent_hours=web.settings.urgent_hours)
+        overdue = data.overdue_counts(conn, ids, now=web.now())
         total = counts[bucket][0] if bucket else sum(counts[b][0] for b in data.OPEN_BUCKETS)
         rows, paging = data.open_work(conn, ids, number=page, size=PAGE_SIZE, total=total, bucket=bucket)
         hours = data.deadline_hours(conn, ids, now=web.now())
@@ -33,6 +42,7 @@ def workbench(
         request,
         "workbench.html",
         counts=counts,
+        overdue=overdue,
         rows=rows,
         page=paging,
         hours=hours,
@@ -47,6 +57,8 @@ def workbench(
 
 @router.get("/aftersales/{shop_id}/{aftersale_id}")
 def aftersale(request: Request, web: WorkDep, _who: Operator, shop_id: int, aftersale_id: str) -> Response:
+    if not 0 < shop_id <= data.MAX_ID or len(aftersale_id) > 64:
+        raise NotFound("aftersale_not_found", what=aftersale_id[:64])
     with web.ledger.connect() as conn:
         found_item = aftersale_detail(conn, shop_id, aftersale_id)
         if found_item is None:
@@ -54,14 +66,23 @@ def aftersale(request: Request, web: WorkDep, _who: Operator, shop_id: int, afte
         row, parcel_rows = found_item
         decided = data.work_row(conn, shop_id, aftersale_id)
         found = history(conn, aftersale_id, [shop_id])
-    return render(request, "aftersale.html", item=row, parcels=parcel_rows, decided=decided, events=found.events)
+    return render(
+        request,
+        "aftersale.html",
+        item=row,
+        parcels=parcel_rows,
+        decided=decided,
+        events=found.events,
+        sources=SOURCES,
+        outcomes=OUTCOMES,
+    )
 
 
 @router.get("/stats")
 def statistics(request: Request, web: WorkDep, _who: Operator, shop: str | None = None, days: int = 14) -> Response:
     days = min(max(days, 1), 366)
-    ids = selected_shops(web, shop)
     with web.ledger.connect() as conn:
+        ids = data.shop_filter(conn, shop)
         result = stats(conn, shop_ids=ids, now=web.now(), days=days)
     top = max([sum(counts.values()) for _, counts in result.days] or [1])
     shown = [b for b in Bucket if any(counts.get(b.value) for _, counts in result.days)]

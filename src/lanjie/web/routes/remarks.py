@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from lanjie.errors import BadInput
+from lanjie.i18n import t
 from lanjie.ledger.actions import RemarkRef, record_remarks
+from lanjie.ledger.workview import refresh_work
 from lanjie.model import Bucket
 from lanjie.remarks import format_remark, remark_date
 from lanjie.web import data
-from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render, selected_shops
+from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render
 
 router = APIRouter()
 PAGE_SIZE = 100
 
 
-def _texts(rows: list[dict[str, Any]], web: WorkDep, who: str) -> list[dict[str, Any]]:
+def _texts(rows: list[dict[str, Any]], web: WebDep, who: str) -> list[dict[str, Any]]:
     settings, today = web.settings, web.now()
     for row in rows:
         row["text"] = format_remark(
@@ -36,28 +39,63 @@ def _texts(rows: list[dict[str, Any]], web: WorkDep, who: str) -> list[dict[str,
 
 @router.get("/remarks")
 def remarks_page(request: Request, web: WorkDep, who: Operator, shop: str | None = None, page: int = 1) -> Response:
-    ids = selected_shops(web, shop)
     with web.ledger.connect() as conn:
+        ids = data.shop_filter(conn, shop)
         rows, paging = data.pending_remarks(conn, ids, number=page, size=PAGE_SIZE)
     return render(
-        request, "remarks.html", rows=_texts(rows, web, who), page=paging, shop=shop or "", shops=all_shops(web)
+        request,
+        "remarks.html",
+        rows=_texts(rows, web, who),
+        page=paging,
+        shop=shop or "",
+        shops=all_shops(web),
+        flash=request.session.pop("flash", None),
     )
 
 
-@router.post("/remarks/done", dependencies=[Csrf])
-def remarks_done(request: Request, web: WebDep, who: Operator, item: Annotated[list[str], Form()]) -> Response:
-    """已备注: each item is the remark as the page showed it (JSON)."""
-    refs = []
+def _wanted(item: list[str]) -> list[tuple[int, str, str]]:
+    wanted = []
     for value in item:
         try:
             fields = json.loads(value)
-            shop_id, order_key = int(fields["shop_id"]), str(fields["order_key"])
-            order_id = None if fields.get("order_id") is None else str(fields["order_id"])
-            status, flag, text = str(fields["remark_status"]), str(fields["flag"]), str(fields["text"])
+            shop_id, order_key, status = int(fields["shop_id"]), str(fields["order_key"]), str(fields["remark_status"])
         except (ValueError, KeyError, TypeError) as error:
             raise BadInput("nothing_selected") from error
-        refs.append(RemarkRef(shop_id, order_key, status, text, flag, order_id))
-    if not refs:
+        if not 0 < shop_id <= data.MAX_ID or len(order_key) > 100 or len(status) > 32:
+            raise BadInput("remark_not_due", order=order_key[:40], status=status[:32])
+        wanted.append((shop_id, order_key, status))
+    if not wanted:
         raise BadInput("nothing_selected")
+    return list(dict.fromkeys(wanted))
+
+
+@router.post("/remarks/done", dependencies=[Csrf])
+def remarks_done(
+    request: Request,
+    web: WebDep,
+    who: Operator,
+    item: Annotated[list[str], Form()],
+    shop: Annotated[str, Form()] = "",
+    page: Annotated[int, Form()] = 1,
+) -> Response:
+    """已备注: each item names a remark the page showed (JSON: shop_id, order_key, remark_status).
+    Only remarks due now are recorded, with the text and flag the ledger says are due (what the
+    page posts beyond the names is not trusted)."""
+    wanted = _wanted(item)
+    refresh_work(web.ledger, settings=web.settings, now=web.now())
+    with web.ledger.connect() as conn:
+        due = data.due_remarks(conn, wanted)
+    missing = [key for key in wanted if key not in due]
+    if missing:
+        raise BadInput("remark_not_due", order=missing[0][1], status=missing[0][2])
+    rows = _texts([due[key] for key in wanted], web, who)
+    refs = [
+        RemarkRef(row["shop_id"], row["order_key"], row["remark_status"], row["text"], row["flag"], row["order_id"])
+        for row in rows
+    ]
     count = record_remarks(web.ledger, refs, operator=who, now=web.now())
-    return render(request, "_remarked.html", count=count, total=len(refs), who=who)
+    if request.headers.get("hx-request") == "true":
+        return render(request, "_remarked.html", count=count, total=len(refs), who=who)
+    request.session["flash"] = t("web_remarks_recorded", who=who, count=count)
+    target = "/remarks" + (f"?shop={quote(shop)}&page={page}" if shop else f"?page={page}")
+    return RedirectResponse(target, status_code=303)

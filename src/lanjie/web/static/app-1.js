@@ -97,3 +97,9 @@ function setUpUpload() {
   });
   form.addEventListener("htmx:afterRequest", () => { box.hidden = true; bar.value = 0; });
 }
+
+// The shop picker submits its form when a shop is chosen (no inline handler: the CSP forbids them).
+document.addEventListener("change", (event) => {
+  const picker = event.target.closest && event.target.closest("[data-submit-on-change]");
+  if (picker && picker.form) picker.form.submit();
+});
