@@ -128,10 +128,14 @@ def _new_password(from_stdin: bool, lang: Lang) -> str:
     return first
 
 
+UserName = Annotated[str, typer.Argument(help="用户名（记录里的操作人）", show_default=False)]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="从标准输入读密码（给脚本用）")]
+
+
 @user_app.command("add", cls=Command)
 def user_add(
-    name: Annotated[str, typer.Argument(help="用户名（记录里的操作人）", show_default=False)],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读密码（给脚本用）")] = False,
+    name: UserName,
+    password_stdin: PasswordStdin = False,
     db: Db = None,
     config: Config = None,
     lang: LangOption = None,
@@ -157,8 +161,8 @@ def user_list(db: Db = None, config: Config = None, lang: LangOption = None) -> 
 
 @user_app.command("password", cls=Command)
 def user_password(
-    name: Annotated[str, typer.Argument(help="用户名", show_default=False)],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读密码（给脚本用）")] = False,
+    name: UserName,
+    password_stdin: PasswordStdin = False,
     db: Db = None,
     config: Config = None,
     lang: LangOption = None,
