@@ -521,6 +521,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "event_intercept_succeeded": ("拦截成功", "Interception succeeded"),
     "event_intercept_failed": ("拦截失败", "Interception failed"),
     "event_remark_written": ("已写备注", "Remark written"),
+    "web_verify_answered": (
+        "已记录快递对 {count} 个单号的核实答复：{answer}（{who}，{at}）。",
+        "Recorded the courier's answer for {count} numbers: {answer} ({who}, {at}).",
+    ),
+    "verify_answer_unknown": (
+        "不认识的核实答复「{answer}」：只能是「确已签收」或「买家没收到」。请刷新页面再点。",
+        "Unknown answer to the check: {answer}. Reload the page and use one of the two buttons.",
+    ),
+    "event_verify_answered": ("快递答复核实", "The courier answered the check"),
     "event_verify_asked": ("已发快递核实", "Sent to the courier to check"),
     # --- triage: why an after-sale is in its bucket
     "reason_no_logistics": (

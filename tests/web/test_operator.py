@@ -132,6 +132,30 @@ def test_verify_is_recorded_and_leaves_the_list(loaded: Browser, ledger: Engine)
     assert "已发快递核实" in text(loaded.get("/aftersales/1/301"))
 
 
+def test_the_couriers_answer_to_verify_is_recorded(loaded: Browser, ledger: Engine) -> None:
+    page = text(loaded.get("/couriers/yuantong?bucket=verify"))
+    assert "等快递答复" not in page  # nobody asked yet
+    loaded.post("/couriers/sent", {"parcel": parcels_of(page), "bucket": "verify", "code": "yuantong"})
+    waiting = text(loaded.get("/couriers/yuantong?bucket=verify"))
+    assert "等快递答复" in waiting and "YT8962646785389" in waiting and "买家没收到" in waiting
+    assert status(loaded.post("/couriers/answered", {"parcel": ["1:YT8962646785389"], "answer": "maybe"})) == 400
+    assert status(loaded.post("/couriers/answered", {"parcel": ["1:73610555582881"], "answer": "signed"})) == 400
+    answer = loaded.post(
+        "/couriers/answered", {"parcel": ["1:YT8962646785389"], "answer": "not_received", "code": "yuantong"}
+    )
+    assert status(answer) == 303
+    after = text(loaded.get(answer.headers["location"]))  # type: ignore[attr-defined]
+    assert "已记录快递对 1 个单号的核实答复：买家没收到（小王" in after and "等快递答复" not in after
+    with ledger.connect() as conn:
+        said = conn.execute(select(events.c.after).where(events.c.kind == "verify_answered")).scalars().all()
+    assert said == ["买家没收到"]
+    assert "快递答复核实" in text(loaded.get("/aftersales/1/301")) and "买家没收到" in text(
+        loaded.get("/aftersales/1/301")
+    )
+    again = loaded.post("/couriers/answered", {"parcel": ["1:YT8962646785389"], "answer": "signed"})
+    assert status(again) == 400  # answered already: nothing recorded twice
+
+
 def test_chase_rows_no_longer_say_send_it(loaded: Browser, clock: Clock) -> None:
     page = text(loaded.get("/couriers/zhongtong"))
     loaded.post("/couriers/sent", {"parcel": parcels_of(page)})

@@ -165,6 +165,38 @@ def record_verify_asked(engine: Engine, refs: Sequence[ParcelRef], *, operator: 
     return len(unique)
 
 
+VERIFY_ANSWERS: dict[str, str] = {"signed": "确已签收", "not_received": "买家没收到"}  # what the courier found
+
+
+def record_verify_answer(
+    engine: Engine, refs: Sequence[ParcelRef], answer: str, *, operator: str, now: datetime
+) -> int:
+    """Remember what the courier found when asked to check (核实) these parcels."""
+    unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
+    if not unique:
+        return 0
+    said = VERIFY_ANSWERS[answer]
+    with write_transaction(engine) as conn:
+        insert_rows(
+            conn,
+            events,
+            [
+                event_row(
+                    EventKind.VERIFY_ANSWERED,
+                    at=now,
+                    operator=operator,
+                    shop_id=p.shop_id,
+                    tracking_no=p.tracking_no,
+                    aftersale_id=p.aftersale_id,
+                    order_id=p.order_id,
+                    after=said,
+                )
+                for p in unique
+            ],
+        )
+    return len(unique)
+
+
 @dataclass(frozen=True)
 class RemarkRef:
     shop_id: int

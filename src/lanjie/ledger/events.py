@@ -20,6 +20,7 @@ class EventKind(enum.StrEnum):
     INTERCEPT_FAILED = "intercept_failed"
     REMARK_WRITTEN = "remark_written"
     VERIFY_ASKED = "verify_asked"  # the 核实 list was sent to the courier's group
+    VERIFY_ANSWERED = "verify_answered"  # the courier's answer to 核实 (after: what it said)
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -35,6 +36,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.INTERCEPT_FAILED: "拦截失败",
     EventKind.REMARK_WRITTEN: "已写备注",
     EventKind.VERIFY_ASKED: "已发快递核实",
+    EventKind.VERIFY_ANSWERED: "快递答复核实",
 }
 
 

@@ -152,6 +152,65 @@ def _still_listed(bucket: str) -> ColumnElement[bool]:
     return ~asked
 
 
+def _verify_event(kind: EventKind) -> ColumnElement[bool]:
+    return (
+        select(events.c.id)
+        .where(
+            events.c.shop_id == work_parcels.c.shop_id,
+            events.c.tracking_no == work_parcels.c.tracking_no,
+            events.c.kind == kind.value,
+        )
+        .exists()
+    )
+
+
+AWAITING_SHOWN = 200
+
+
+def awaiting_answer(conn: Connection, shop_ids: Sequence[int] | None, courier: str | None) -> list[Any]:
+    """Parcels of the 核实 list the courier was asked about and has not answered yet (at most 200)."""
+    query = (
+        select(work_parcels.c.shop_id, work_parcels.c.tracking_no, work_parcels.c.deadline)
+        .where(
+            work_parcels.c.bucket == Bucket.VERIFY.value,
+            _in_shops(work_parcels.c.shop_id, shop_ids),
+            work_parcels.c.courier.is_(None) if courier is None else work_parcels.c.courier == courier,
+            _verify_event(EventKind.VERIFY_ASKED),
+            ~_verify_event(EventKind.VERIFY_ANSWERED),
+        )
+        .distinct()
+        .order_by(work_parcels.c.deadline, work_parcels.c.tracking_no)
+        .limit(AWAITING_SHOWN)
+    )
+    return list(conn.execute(query))
+
+
+def awaiting_refs(conn: Connection, refs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Any]:
+    """Which of these parcels await the courier's 核实 answer: (shop, number) → courier, 售后单号, 订单号."""
+    found: dict[tuple[int, str], Any] = {}
+    for start in range(0, len(refs), 400):
+        query = (
+            select(
+                work_parcels.c.shop_id,
+                work_parcels.c.tracking_no,
+                work_parcels.c.courier,
+                work_parcels.c.aftersale_id,
+                work.c.order_id,
+            )
+            .join(
+                work, and_(work.c.shop_id == work_parcels.c.shop_id, work.c.aftersale_id == work_parcels.c.aftersale_id)
+            )
+            .where(
+                work_parcels.c.bucket == Bucket.VERIFY.value,
+                tuple_(work_parcels.c.shop_id, work_parcels.c.tracking_no).in_(list(refs[start : start + 400])),
+                _verify_event(EventKind.VERIFY_ASKED),
+                ~_verify_event(EventKind.VERIFY_ANSWERED),
+            )
+        )
+        found |= {(row.shop_id, row.tracking_no): row for row in conn.execute(query)}
+    return found
+
+
 def courier_counts(conn: Connection, shop_ids: Sequence[int] | None, bucket: str) -> list[tuple[str | None, int]]:
     """Parcels per courier in a bucket (each parcel once), most first; unknown couriers last."""
     query = (

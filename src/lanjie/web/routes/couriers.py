@@ -18,7 +18,15 @@ from lanjie.buckets import LISTED, RULES
 from lanjie.couriers import BY_CODE, courier_name
 from lanjie.errors import BadInput, NotFound
 from lanjie.i18n import t
-from lanjie.ledger.actions import EarlierRequest, ParcelRef, record_chased, record_sent, record_verify_asked
+from lanjie.ledger.actions import (
+    VERIFY_ANSWERS,
+    EarlierRequest,
+    ParcelRef,
+    record_chased,
+    record_sent,
+    record_verify_answer,
+    record_verify_asked,
+)
 from lanjie.ledger.workview import refresh_work
 from lanjie.model import SHANGHAI, Bucket
 from lanjie.outputs.messages import courier_messages
@@ -87,6 +95,7 @@ def courier_page(
             conn, ids, bucket=bucket, courier=courier, number=page, size=per_page, total=total
         )
         tab_totals = {key: sum(n for _, n in data.courier_counts(conn, ids, key)) for key in TABS}
+        awaiting = data.awaiting_answer(conn, ids, courier) if bucket == Bucket.VERIFY.value and code else []
     template = {
         Bucket.INTERCEPT.value: settings.intercept_template,
         Bucket.CHASE.value: settings.chase_template,
@@ -142,6 +151,8 @@ def courier_page(
         recordable=bucket in RECORDABLE,
         button=RECORD_BUTTON[bucket],
         flash=request.session.pop("flash", None),
+        awaiting=awaiting,
+        answers=VERIFY_ANSWERS,
     )
 
 
@@ -236,4 +247,47 @@ def sent(
         answer = render(request, "_sent.html", part=part, sentence=sentence)
         answer.headers["HX-Redirect"] = location
         return answer
+    return RedirectResponse(location, status_code=303)
+
+
+@router.post("/couriers/answered", dependencies=[Csrf])
+def answered(
+    request: Request,
+    web: WebDep,
+    who: Operator,
+    parcel: Annotated[list[str], Form()],
+    answer: Annotated[str, Form()],
+    code: Annotated[str, Form()] = "",
+    shop: Annotated[str, Form()] = "",
+) -> Response:
+    """The courier's answer to 核实 (确已签收 / 买家没收到), for parcels it was asked about."""
+    if answer not in VERIFY_ANSWERS:
+        raise BadInput("verify_answer_unknown", answer=answer[:40])
+    refs = _refs(parcel)
+    now = web.now()
+    refresh_work(web.ledger, settings=web.settings, now=now)
+    with web.ledger.connect() as conn:
+        waiting = data.awaiting_refs(conn, refs)
+    missing = [number for shop_id, number in refs if (shop_id, number) not in waiting]
+    if missing:
+        raise BadInput("parcel_not_listed", tracking_no=missing[0], list=TABS[Bucket.VERIFY.value])
+    parcels = [
+        ParcelRef(
+            shop_id,
+            number,
+            waiting[shop_id, number].courier,
+            waiting[shop_id, number].aftersale_id,
+            waiting[shop_id, number].order_id,
+        )
+        for shop_id, number in refs
+    ]
+    count = record_verify_answer(web.ledger, parcels, answer, operator=who, now=now)
+    request.session["flash"] = t(
+        "web_verify_answered", count=count, answer=VERIFY_ANSWERS[answer], who=who, at=_said(now)
+    )
+    location = _list_url(Bucket.VERIFY.value, code or None, shop or None)
+    if request.headers.get("hx-request") == "true":
+        answer_page = render(request, "_sent.html", part=0, sentence=request.session["flash"])
+        answer_page.headers["HX-Redirect"] = location
+        return answer_page
     return RedirectResponse(location, status_code=303)
