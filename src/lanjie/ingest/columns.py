@@ -197,7 +197,7 @@ def _comparable(value: object) -> str:
     return " ".join(unprotect(plain_text(value)).split())
 
 
-def coalesced_rows(rows: Iterable[Row], header: Header, path: Path) -> Iterator[Row]:
+def coalesced_rows(rows: Iterable[Row], header: Header, path: Path) -> Iterable[Row]:
     """Rows where each field with several columns reads from the one that holds data.
 
     Columns that map to the same field (发货物流单号 twice, 运单号 beside 发货物流单号) are
@@ -205,8 +205,11 @@ def coalesced_rows(rows: Iterable[Row], header: Header, path: Path) -> Iterator[
     Two columns with different values in one row cannot be settled by lanjie: the file is
     refused, naming both columns and the row."""
     if not header.alternatives:
-        yield from rows
-        return
+        return rows  # the usual case: no field has two columns, nothing to do per row
+    return _coalesced(rows, header, path)
+
+
+def _coalesced(rows: Iterable[Row], header: Header, path: Path) -> Iterator[Row]:
     fields = [(key, header.columns[key], indexes) for key, indexes in header.alternatives.items()]
     for row_number, cells in rows:
         row = cells if isinstance(cells, list) else list(cells)

@@ -144,8 +144,9 @@ def split_tracking(value: object) -> tuple[list[str], list[str]]:
     if value is None:
         return [], []
     if type(value) is str:
-        if value.isascii() and value.isalnum() and _TRACKING.fullmatch(value):
-            return [value], []  # the usual case: one plain number, upper-case already
+        bare = value.strip()  # allowed: surrounding whitespace (the export's protecting tab)
+        if bare.isascii() and bare.isalnum() and _TRACKING.fullmatch(bare):
+            return [bare], []  # the usual case: one plain number, upper-case already
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         number, problem = _digits_of_float(float(value)) if isinstance(value, float) else (str(value), None)
         if number is not None and isinstance(value, int) and len(number) > _MAX_EXACT_DIGITS:
@@ -176,8 +177,9 @@ def split_tracking(value: object) -> tuple[list[str], list[str]]:
 def clean_id(value: object) -> Cleaned:
     """An ID (售后单号, 订单号 …) as the exact digits, or None and why."""
     if type(value) is str:
-        if value.isascii() and value.isdigit() and len(value) <= 30:
-            return value, None  # nearly every real ID, its tab already stripped by the reader
+        bare = value.strip()  # allowed: surrounding whitespace (the export's protecting tab)
+        if bare.isascii() and bare.isdigit() and len(bare) <= 30:
+            return bare, None  # nearly every real ID
         text = unprotect(value)
         if not text:
             return None, None

@@ -1,0 +1,1 @@
+"""Clients for outside services (for now the 抖店 Open Platform, see doudian.py)."""
