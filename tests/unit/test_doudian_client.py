@@ -27,6 +27,7 @@ from lanjie.clients.doudian import (
     Token,
     TokenExpired,
     canonical_param_json,
+    error_class,
     method_of,
     sign,
 )
@@ -291,3 +292,20 @@ def test_every_error_has_a_chinese_explanation() -> None:
         assert cls.__name__ in EXPLANATIONS
     for cls in (BusinessFailed, Throttled):
         assert cls(0).explain() == EXPLANATIONS[cls.__name__]
+
+
+@pytest.mark.parametrize(
+    ("code", "sub_code", "expected"),
+    [
+        (40003, "isv.access-token-expired", TokenExpired),
+        (40003, "isv.signature-invalid", SignatureInvalid),
+        (30002, "isv.invalid_ip", IpNotWhitelisted),
+        (30001, "isv.permission-denied", NoPermission),
+        (50002, "isv.business-failed:11001", BusinessFailed),
+        (50002, "isv.business-failed:remark-length-limit", BusinessFailed),  # never retried as throttling
+        (THROTTLE[0], THROTTLE[1], Throttled),
+        (40004, "isv.parameter-invalid:timestamp", DoudianError),
+    ],
+)
+def test_errors_are_chosen_by_code_and_sub_code(code: int, sub_code: str, expected: type[DoudianError]) -> None:
+    assert error_class(code, sub_code) is expected

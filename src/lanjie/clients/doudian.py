@@ -102,7 +102,7 @@ class Throttled(DoudianError):
     """The platform asks to call less often. No code is published: recognised by its sub_code."""
 
 
-THROTTLE_HINTS = ("limit", "flow", "frequen", "too-many", "too_many")
+THROTTLE_HINTS = ("limit", "frequen", "too-many", "too_many", "throttl")
 
 
 def error_class(code: int, sub_code: str) -> type[DoudianError]:
@@ -114,12 +114,12 @@ def error_class(code: int, sub_code: str) -> type[DoudianError]:
         return SignatureInvalid
     if code == 30002 or "invalid_ip" in lowered or "invalid-ip" in lowered:
         return IpNotWhitelisted
-    if any(hint in lowered for hint in THROTTLE_HINTS):
-        return Throttled
+    if code == 50002 or lowered.startswith("isv.business-failed"):
+        return BusinessFailed  # before the throttle hints: a business failure is never retried
     if code == 30001:
         return NoPermission
-    if code == 50002 or lowered.startswith("isv.business-failed"):
-        return BusinessFailed
+    if any(hint in lowered for hint in THROTTLE_HINTS):
+        return Throttled
     return DoudianError
 
 
