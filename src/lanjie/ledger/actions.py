@@ -103,7 +103,16 @@ def record_sent(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now
     return report
 
 
-def _log_parcels(conn: Connection, kind: EventKind, refs: Sequence[ParcelRef], *, operator: str, now: datetime) -> None:
+def _log_parcels(
+    conn: Connection,
+    kind: EventKind,
+    refs: Sequence[ParcelRef],
+    *,
+    operator: str,
+    now: datetime,
+    said: str | None = None,
+) -> None:
+    """One event per parcel; `after` is what was said (the courier when nothing else is)."""
     insert_rows(
         conn,
         events,
@@ -116,7 +125,7 @@ def _log_parcels(conn: Connection, kind: EventKind, refs: Sequence[ParcelRef], *
                 tracking_no=p.tracking_no,
                 aftersale_id=p.aftersale_id,
                 order_id=p.order_id,
-                after=p.courier,
+                after=p.courier if said is None else said,
             )
             for p in refs
         ],
@@ -175,25 +184,8 @@ def record_verify_answer(
     unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
     if not unique:
         return 0
-    said = VERIFY_ANSWERS[answer]
     with write_transaction(engine) as conn:
-        insert_rows(
-            conn,
-            events,
-            [
-                event_row(
-                    EventKind.VERIFY_ANSWERED,
-                    at=now,
-                    operator=operator,
-                    shop_id=p.shop_id,
-                    tracking_no=p.tracking_no,
-                    aftersale_id=p.aftersale_id,
-                    order_id=p.order_id,
-                    after=said,
-                )
-                for p in unique
-            ],
-        )
+        _log_parcels(conn, EventKind.VERIFY_ANSWERED, unique, operator=operator, now=now, said=VERIFY_ANSWERS[answer])
     return len(unique)
 
 

@@ -187,6 +187,20 @@ def awaiting_answer(conn: Connection, shop_ids: Sequence[int] | None, courier: s
 
 def awaiting_refs(conn: Connection, refs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Any]:
     """Which of these parcels await the courier's 核实 answer: (shop, number) → courier, 售后单号, 订单号."""
+    return _work_parcels_among(
+        conn,
+        refs,
+        work_parcels.c.bucket == Bucket.VERIFY.value,
+        _verify_event(EventKind.VERIFY_ASKED),
+        ~_verify_event(EventKind.VERIFY_ANSWERED),
+    )
+
+
+def _work_parcels_among(
+    conn: Connection, refs: Sequence[tuple[int, str]], *conditions: ColumnElement[bool]
+) -> dict[tuple[int, str], Any]:
+    """The kept work's parcels among `refs` that meet `conditions`: (shop, number) → a row with
+    courier, aftersale_id and order_id (the first after-sale when several share a parcel)."""
     found: dict[tuple[int, str], Any] = {}
     for start in range(0, len(refs), 400):
         query = (
@@ -200,14 +214,11 @@ def awaiting_refs(conn: Connection, refs: Sequence[tuple[int, str]]) -> dict[tup
             .join(
                 work, and_(work.c.shop_id == work_parcels.c.shop_id, work.c.aftersale_id == work_parcels.c.aftersale_id)
             )
-            .where(
-                work_parcels.c.bucket == Bucket.VERIFY.value,
-                tuple_(work_parcels.c.shop_id, work_parcels.c.tracking_no).in_(list(refs[start : start + 400])),
-                _verify_event(EventKind.VERIFY_ASKED),
-                ~_verify_event(EventKind.VERIFY_ANSWERED),
-            )
+            .where(tuple_(work_parcels.c.shop_id, work_parcels.c.tracking_no).in_(list(refs[start : start + 400])))
+            .where(*conditions)
         )
-        found |= {(row.shop_id, row.tracking_no): row for row in conn.execute(query)}
+        for row in conn.execute(query):
+            found.setdefault((row.shop_id, row.tracking_no), row)
     return found
 
 
@@ -349,38 +360,18 @@ def listed_parcels(conn: Connection, bucket: str | None, refs: Sequence[tuple[in
     """Which of these parcels the page may record: (shop, number) → a row with courier,
     aftersale_id and order_id. With a bucket, only the parcels on its courier list now; without,
     any parcel the ledger knows (its after-sale left blank)."""
+    if bucket is not None:
+        return _work_parcels_among(conn, refs, work_parcels.c.bucket == bucket, _still_listed(bucket))
     found: dict[tuple[int, str], Any] = {}
     for start in range(0, len(refs), 400):
-        wanted = list(refs[start : start + 400])
-        if bucket is None:
-            query = select(
-                parcels.c.shop_id,
-                parcels.c.tracking_no,
-                parcels.c.courier,
-                null().label("aftersale_id"),
-                null().label("order_id"),
-            ).where(tuple_(parcels.c.shop_id, parcels.c.tracking_no).in_(wanted))
-        else:
-            query = (
-                select(
-                    work_parcels.c.shop_id,
-                    work_parcels.c.tracking_no,
-                    work_parcels.c.courier,
-                    work_parcels.c.aftersale_id,
-                    work.c.order_id,
-                )
-                .join(
-                    work,
-                    and_(work.c.shop_id == work_parcels.c.shop_id, work.c.aftersale_id == work_parcels.c.aftersale_id),
-                )
-                .where(
-                    work_parcels.c.bucket == bucket,
-                    tuple_(work_parcels.c.shop_id, work_parcels.c.tracking_no).in_(wanted),
-                    _still_listed(bucket),
-                )
-            )
-        for row in conn.execute(query):
-            found.setdefault((row.shop_id, row.tracking_no), row)
+        query = select(
+            parcels.c.shop_id,
+            parcels.c.tracking_no,
+            parcels.c.courier,
+            null().label("aftersale_id"),
+            null().label("order_id"),
+        ).where(tuple_(parcels.c.shop_id, parcels.c.tracking_no).in_(list(refs[start : start + 400])))
+        found |= {(row.shop_id, row.tracking_no): row for row in conn.execute(query)}
     return found
 
 

@@ -242,12 +242,7 @@ def sent(
     still = [c or UNKNOWN for c, _ in counts]
     target = code if code in still else (still[0] if still else None)
     location = _list_url(bucket, target, shop or None)
-    request.session["flash"] = sentence
-    if request.headers.get("hx-request") == "true":
-        answer = render(request, "_sent.html", part=part, sentence=sentence)
-        answer.headers["HX-Redirect"] = location
-        return answer
-    return RedirectResponse(location, status_code=303)
+    return _recorded(request, sentence, location, part)
 
 
 @router.post("/couriers/answered", dependencies=[Csrf])
@@ -282,12 +277,16 @@ def answered(
         for shop_id, number in refs
     ]
     count = record_verify_answer(web.ledger, parcels, answer, operator=who, now=now)
-    request.session["flash"] = t(
-        "web_verify_answered", count=count, answer=VERIFY_ANSWERS[answer], who=who, at=_said(now)
-    )
-    location = _list_url(Bucket.VERIFY.value, code or None, shop or None)
+    sentence = t("web_verify_answered", count=count, answer=VERIFY_ANSWERS[answer], who=who, at=_said(now))
+    return _recorded(request, sentence, _list_url(Bucket.VERIFY.value, code or None, shop or None), 0)
+
+
+def _recorded(request: Request, sentence: str, location: str, part: int) -> Response:
+    """After recording: the next page says `sentence` once. Without JavaScript a redirect there;
+    with htmx the sentence in place of the message, and HX-Redirect to the next page."""
+    request.session["flash"] = sentence
     if request.headers.get("hx-request") == "true":
-        answer_page = render(request, "_sent.html", part=0, sentence=request.session["flash"])
-        answer_page.headers["HX-Redirect"] = location
-        return answer_page
+        answer = render(request, "_sent.html", part=part, sentence=sentence)
+        answer.headers["HX-Redirect"] = location
+        return answer
     return RedirectResponse(location, status_code=303)
