@@ -196,6 +196,7 @@ interceptions = Table(
     Column("outcome_at", UTCDateTime),
     Column("last_chased_at", UTCDateTime),
     Column("chase_count", Integer, nullable=False),
+    Column("via", String(16), nullable=False, server_default="chat"),  # chat / platform / kuaidi100
     UniqueConstraint("shop_id", "tracking_no"),  # one request per parcel, whoever sends it
     ForeignKeyConstraint(["shop_id", "tracking_no"], ["parcels.shop_id", "parcels.tracking_no"]),
 )
@@ -307,4 +308,51 @@ sessions = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+
+# --- The 抖店 Open Platform.
+
+# A shop connected to the platform: its authorisation, sealed with the server's secret
+# (lanjie.platform.tokens), and how its last sync went.
+platform_shops = Table(
+    "platform_shops",
+    metadata,
+    Column("shop_id", ForeignKey("shops.id"), primary_key=True),
+    Column("platform_shop_id", String(32), nullable=False, unique=True),
+    Column("grant_type", String(32), nullable=False),  # authorization_self / authorization_code
+    Column("sealed_token", Text, nullable=False),
+    Column("token_expires_at", UTCDateTime, nullable=False),
+    Column("connected_at", UTCDateTime, nullable=False),
+    Column("connected_by", String(100), nullable=False),
+    Column("synced_at", UTCDateTime),  # when the last successful sync started: the next one asks for changes since
+    Column("sync_counts", Text),  # JSON: what the last successful sync fetched and changed
+    Column("sync_error", Text),  # the last failed sync's explanation (None once a sync succeeds)
+    Column("sync_error_at", UTCDateTime),
+)
+
+# Background work done once per interval however many servers share the ledger: a server
+# claims a job's interval by moving claimed_at forward in one UPDATE, which only one can win.
+job_claims = Table(
+    "job_claims",
+    metadata,
+    Column("job", String(100), primary_key=True),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(200), nullable=False),
+)
+
+# Remarks written into 抖店 through the API: claimed before the call, so that two operators
+# pushing at the same moment send each remark once.
+remark_pushes = Table(
+    "remark_pushes",
+    metadata,
+    Column("shop_id", ForeignKey("shops.id"), primary_key=True),
+    Column("order_key", String(100), primary_key=True),
+    Column("status", String(32), primary_key=True),
+    Column("text", String(500), nullable=False),
+    Column("star", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # sending / sent / failed
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100), nullable=False),
+    Column("error", Text),  # the platform's reason, when it refused
 )
