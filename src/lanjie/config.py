@@ -32,6 +32,7 @@ DEFAULT_FLAGS: dict[str, str] = {b.value: rule.flag for b, rule in RULES.items()
 MESSAGE_FIELDS = {"courier": "中通", "count": 3, "date": "11-26", "part": 1, "parts": 2}
 REMARK_FIELDS = {"date": "11-26", "status": "已拦截", "courier": "中通", "operator": "小王"}
 CONFIG_FILE = "lanjie.toml"
+DOUDIAN_GATEWAY = "https://openapi-fxg.jinritemai.com"
 MIN_SECRET_KEY = 32  # characters of LANJIE_SECRET_KEY
 
 _file_values: ContextVar[dict[str, Any] | None] = ContextVar("lanjie_file_values", default=None)
@@ -72,6 +73,11 @@ class Settings(BaseSettings):
     # LANJIE_ALLOWED_HOSTS="shop-pc,192.168.1.20", or a list in lanjie.toml; "*" allows any.
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     secure_cookies: bool = False  # lanjie serve is behind HTTPS: cookies sent over HTTPS only (HSTS too)
+    # The 抖店 Open Platform: the app's credentials (from its console) and the gateway.
+    doudian_app_key: str = ""
+    doudian_app_secret: str = Field("", repr=False)
+    doudian_base_url: str = DOUDIAN_GATEWAY  # the sandbox: https://openapi-sandbox.jinritemai.com
+    sync_minutes: float = Field(10.0, ge=1, le=24 * 60)  # lanjie serve syncs each connected shop this often
 
     @field_validator("lang", mode="before")
     @classmethod

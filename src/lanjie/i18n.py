@@ -18,6 +18,165 @@ from typing import Any, Literal
 Lang = Literal["zh", "en"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # --- the 抖店 Open Platform: shops and sync
+    "doudian_not_configured": (
+        "还没有设置抖店应用的 App Key 和 App Secret：请在抖店开放平台的应用后台查看，"
+        "设置 LANJIE_DOUDIAN_APP_KEY、LANJIE_DOUDIAN_APP_SECRET（或写进 lanjie.toml 的 doudian_app_key、doudian_app_secret）。",
+        "The 抖店 app's App Key and App Secret are not set: find them in the app's console on the 抖店 Open "
+        "Platform and set LANJIE_DOUDIAN_APP_KEY and LANJIE_DOUDIAN_APP_SECRET (or doudian_app_key and "
+        "doudian_app_secret in lanjie.toml).",
+    ),
+    "platform_failed": ("{advice}\n（{detail}）", "{advice}\n({detail})"),
+    "connect_needs_id_or_code": (
+        "请给出 --shop-id（自用型应用：抖店的店铺 ID）或 --code（工具型应用：店铺授权后得到的 code），二选一。",
+        "Give either --shop-id (a self-use app: the 抖店 shop ID) or --code (a tool app: the code from the "
+        "shop's authorisation), not both.",
+    ),
+    "shop_id_not_digits": (
+        "店铺 ID「{value}」不是数字：请在抖店商家后台「店铺 → 店铺信息」复制店铺 ID。",
+        'The shop ID "{value}" is not a number: copy it from 抖店 商家后台 → 店铺信息.',
+    ),
+    "shop_connected_elsewhere": (
+        "抖店店铺 {platform_shop_id} 已经连接为 lanjie 里的「{shop}」：一个抖店店铺只能连接一次。"
+        "要改名请先 lanjie shop disconnect {shop}。",
+        '抖店 shop {platform_shop_id} is already connected as "{shop}": a shop connects once. To rename it, '
+        "run lanjie shop disconnect {shop} first.",
+    ),
+    "shop_not_connected": (
+        "店铺「{shop}」还没有连接抖店开放平台：先运行 lanjie shop connect。用 lanjie shop list 查看已连接的店铺。",
+        'The shop "{shop}" is not connected to the 抖店 Open Platform: run lanjie shop connect first. '
+        "lanjie shop list shows the connected shops.",
+    ),
+    "token_unreadable": (
+        "店铺「{shop}」保存的授权无法解开：它是用另一个密钥（LANJIE_SECRET_KEY）保存的。"
+        "请在每台服务器上设置相同的 LANJIE_SECRET_KEY，或重新运行 lanjie shop connect。",
+        'The stored authorisation of "{shop}" cannot be opened: it was sealed with another key '
+        "(LANJIE_SECRET_KEY). Set the same LANJIE_SECRET_KEY on every server, or run lanjie shop connect again.",
+    ),
+    "shop_connected": (
+        "✓ 已连接店铺「{shop}」（抖店店铺 ID {id}），授权有效期到 {until}，到期前会自动续期。",
+        '✓ Connected "{shop}" (抖店 shop ID {id}); the authorisation is valid until {until} and is renewed '
+        "before it expires.",
+    ),
+    "shop_disconnected": (
+        "✓ 已断开店铺「{shop}」：保存的授权已删除，台账里的售后和记录都还在。",
+        '✓ Disconnected "{shop}": its authorisation is deleted; its after-sales and history stay in the ledger.',
+    ),
+    "no_connected_shops": (
+        "还没有连接抖店开放平台的店铺。用 lanjie shop connect --shop-id 店铺ID --name 店铺名 连接。",
+        "No shop is connected to the 抖店 Open Platform yet. Connect one with lanjie shop connect --shop-id ID "
+        "--name NAME.",
+    ),
+    "no_connected_shops_to_sync": (
+        "没有可同步的店铺：先用 lanjie shop connect 连接抖店店铺。",
+        "No shop to sync: connect a 抖店 shop with lanjie shop connect first.",
+    ),
+    "col_shop_id": ("抖店店铺 ID", "抖店 shop ID"),
+    "col_token_until": ("授权到期", "Authorised until"),
+    "col_synced": ("上次同步", "Last sync"),
+    "col_sync_error": ("同步错误", "Sync error"),
+    "sync_fetching": ("正在从抖店拉取「{shop}」的售后：已取到 {n} 条…", 'Fetching "{shop}" from 抖店: {n} so far…'),
+    "sync_failed": (
+        "✗ 店铺「{shop}」同步失败，台账没有改动：{error}",
+        '✗ Syncing "{shop}" failed; the ledger is unchanged: {error}',
+    ),
+    "sync_done": (
+        "✓ 「{shop}」已同步：取到 {fetched} 条，新增 {new}，有变化 {updated}，没变 {unchanged}。",
+        '✓ "{shop}" synced: {fetched} fetched, {new} new, {updated} changed, {unchanged} unchanged.',
+    ),
+    "files_or_sync": (
+        "请给出导出文件，或用 --sync 先从抖店开放平台同步已连接的店铺。",
+        "Give the export files, or use --sync to sync the connected shops from the 抖店 Open Platform first.",
+    ),
+    "files_or_ledger": (
+        "请给出导出文件，或用 --ledger 按台账分类（二选一）。",
+        "Give the export files, or use --ledger to decide from the ledger (one or the other).",
+    ),
+    "needs_yes": (
+        "这一步会改动抖店里的数据，需要确认：在终端里运行并回答 y，或加上 --yes。",
+        "This changes data in 抖店 and needs a confirmation: run it in a terminal and answer y, or add --yes.",
+    ),
+    "cancelled": ("已取消，什么都没有做。", "Cancelled; nothing was done."),
+    "push_remarks_ask": ("把这 {n} 条备注和旗帜写进抖店？", "Write these {n} remarks and flags into 抖店?"),
+    "push_remarks_done": ("✓ 已写进抖店 {n} 条备注和旗帜。", "✓ {n} remarks and flags written into 抖店."),
+    "push_remark_busy": (
+        "订单 {order} 的备注正由别人写入或刚写过，这次跳过。",
+        "The remark of order {order} is being written by someone else, or was just written: skipped.",
+    ),
+    "push_remark_failed": (
+        "✗ 订单 {order} 的备注抖店没有接受：{reason}。它还留在待写清单里。",
+        "✗ 抖店 did not accept the remark of order {order}: {reason}. It stays on the list.",
+    ),
+    "push_remark_skipped": ("订单 {order} 没有写入：{reason}", "Order {order} not written: {reason}"),
+    "remark_shop_not_connected": (
+        "店铺没有连接抖店开放平台，请手动写或先 lanjie shop connect",
+        "the shop is not connected to the 抖店 Open Platform; write it by hand or run lanjie shop connect",
+    ),
+    "remark_needs_order_id": (
+        "没有订单号，只能在抖店后台手动写",
+        "no order ID: write it by hand in the 抖店 back office",
+    ),
+    "remark_too_long": (
+        "备注有 {n} 个字，抖店最多 {max} 个字：请在设置里把 remark_template 改短",
+        "the remark has {n} characters, 抖店 takes at most {max}: shorten remark_template in the settings",
+    ),
+    "intercept_how": (
+        "请说明用哪种方式拦截：--platform（抖店平台拦截）。发到快递群的清单用 lanjie run 生成。",
+        "Say how to intercept: --platform (抖店's own interception). Lists for the courier groups come from lanjie run.",
+    ),
+    "intercept_which": (
+        "请用 --courier 指定快递（如 --courier 中通），或用 --all 表示所有快递（二选一）。",
+        "Name a courier with --courier (e.g. --courier 中通), or use --all for every courier (one or the other).",
+    ),
+    "intercept_nothing": ("没有需要拦截的包裹。", "No parcel to intercept."),
+    "intercept_ask": (
+        "向抖店平台申请拦截这 {n} 个包裹？平台拦截会向店铺收费。",
+        "Ask 抖店 to intercept these {n} parcels? The platform charges the shop for each interception.",
+    ),
+    "intercept_done": (
+        "✓ 平台已受理 {n} 个包裹的拦截（费用共 ¥{cost}），已记为已发拦截。",
+        "✓ The platform accepted {n} interceptions (¥{cost} in all); they are recorded as requested.",
+    ),
+    "intercept_refused": (
+        "{number}：平台不能拦截（{reason}），它还留在快递群清单里。",
+        "{number}: the platform cannot intercept it ({reason}); it stays on the courier group's list.",
+    ),
+    "intercept_busy": (
+        "{number}：别人正在申请拦截，这次跳过。",
+        "{number}: someone else is asking right now; skipped.",
+    ),
+    "intercept_skipped": (
+        "{number}：店铺没有连接抖店开放平台，请发到快递群。",
+        "{number}: the shop is not connected to the 抖店 Open Platform; send it to the courier's group.",
+    ),
+    "agree_bucket": (
+        "--bucket「{value}」不能用：只能同意 {known} 这几类的退款。",
+        '--bucket "{value}" cannot be used: refunds can be agreed for {known} only.',
+    ),
+    "agree_nothing": ("这一类没有待同意的退款。", "No refund to agree in this group."),
+    "agree_ask": (
+        "通过抖店同意这 {n} 笔退款？同意后钱会退给买家。",
+        "Agree these {n} refunds in 抖店? The money goes back to the buyers.",
+    ),
+    "agree_done": ("✓ 已同意 {n} 笔退款。", "✓ {n} refunds agreed."),
+    "agree_refused": (
+        "✗ 售后单 {id}：抖店没有同意（{reason}），请到抖店后台处理。",
+        "✗ After-sale {id}: 抖店 refused ({reason}); handle it in the back office.",
+    ),
+    "agree_skipped": ("售后单 {id} 没有同意：{reason}", "After-sale {id} not agreed: {reason}"),
+    "agree_shop_not_connected": (
+        "店铺「{shop}」没有连接抖店开放平台",
+        'the shop "{shop}" is not connected to the 抖店 Open Platform',
+    ),
+    "agree_in_transit": (
+        "包裹还在路上，先拦截，退回后再同意",
+        "the parcel is still on the road: intercept it, agree once it comes back",
+    ),
+    "agree_busy": ("别人正在处理这笔售后", "someone else is handling this after-sale right now"),
+    "agree_not_pending": (
+        "它已经不在「待商家同意」了（已刷新台账）",
+        "it no longer waits for the merchant (the ledger is updated)",
+    ),
     # --- files
     "file_not_found": (
         "找不到文件：{path}。请检查文件名和所在文件夹。",
@@ -530,6 +689,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Unknown answer to the check: {answer}. Reload the page and use one of the two buttons.",
     ),
     "event_verify_answered": ("快递答复核实", "The courier answered the check"),
+    "event_intercept_refused": ("平台拦截未成功", "Platform interception refused"),
+    "event_refund_agreed": ("已同意退款", "Refund agreed"),
+    "event_refund_agree_failed": ("同意退款失败", "Refund agreement refused"),
     "event_verify_asked": ("已发快递核实", "Sent to the courier to check"),
     # --- triage: why an after-sale is in its bucket
     "reason_no_logistics": (
@@ -773,6 +935,129 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db_size": ("文件大小：{kb:.0f} KB", "File size: {kb:.0f} KB"),
     "password_prompt": ("密码：", "Password: "),
     "password_again": ("再输一次：", "Again: "),
+    # --- the 抖店 Open Platform: what to do about each error (lanjie.clients.doudian)
+    "doudian_error": (
+        "抖店开放平台返回了错误，请把错误代码和 log_id 发给技术同事查看。",
+        "The 抖店 Open Platform answered with an error: send the error code and the log_id to your technical colleague.",
+    ),
+    "doudian_unavailable": (
+        "暂时连不上抖店开放平台（网络中断、超时或平台繁忙），请稍后再试。",
+        "The 抖店 Open Platform cannot be reached for now (network down, timeout or platform busy): try again later.",
+    ),
+    "doudian_token_expired": (
+        "店铺授权已过期，请在抖店后台重新授权本应用（或刷新授权）后再试。",
+        "The shop's authorisation has expired: authorise this app again in the 抖店 back office (or refresh the authorisation) and try again.",
+    ),
+    "doudian_signature_invalid": (
+        "签名校验失败：请核对设置中的 App Key、App Secret 与抖店开放平台一致，并确认本机时间准确。",
+        "The signature was refused: check that the App Key and App Secret in the settings match the 抖店 Open Platform, and that this computer's clock is right.",
+    ),
+    "doudian_ip_not_whitelisted": (
+        "本机的出口 IP 不在应用的 IP 白名单里：请在抖店开放平台的应用设置中把它加入白名单。",
+        "This computer's outgoing IP address is not on the app's IP whitelist: add it in the app's settings on the 抖店 Open Platform.",
+    ),
+    "doudian_no_permission": (
+        "本应用没有调用这个接口的权限，或店铺没有授权：请在抖店开放平台申请接口权限并让店铺重新授权。",
+        "This app may not call this API, or the shop has not authorised it: apply for the API permission on the 抖店 Open Platform and have the shop authorise the app again.",
+    ),
+    "doudian_business_failed": (
+        "抖店拒绝了这次操作，需要在抖店商家后台手动处理这笔售后。",
+        "抖店 refused this operation: handle this after-sale by hand in the 抖店 back office.",
+    ),
+    "doudian_throttled": (
+        "调用太频繁，被抖店限流了：请过几分钟再试。",
+        "Too many calls: 抖店 is throttling this app. Try again in a few minutes.",
+    ),
+    "doudian_remark_too_long": (
+        "订单备注最多 {limit} 个字，这条有 {length} 个字：请缩短后再写。",
+        "An order remark takes at most {limit} characters and this one has {length}: shorten it and try again.",
+    ),
+    "doudian_list_window": (
+        "抖店一次查询最多只能翻到前 {limit} 条售后单（这次共 {total} 条）：请把更新时间的范围分成几段再查。",
+        "抖店 pages through at most {limit} after-sales in one query (this one has {total}): split the update-time range into shorter ones and query again.",
+    ),
+    # --- 快递100 and the chat-group robots (lanjie.clients.kuaidi100, lanjie.clients.robots)
+    "kuaidi100_error": (
+        "快递100 返回了错误，请把错误代码和信息发给技术同事查看。",
+        "快递100 answered with an error: send its code and message to the technical staff.",
+    ),
+    "kuaidi100_unavailable": (
+        "暂时连不上快递100（网络中断、超时或服务繁忙），请稍后再试。",
+        "快递100 cannot be reached right now (network down, timeout or service busy): try again later.",
+    ),
+    "kuaidi100_intercept_uncertain": (
+        "拦截请求已发出，但没有收到快递100的答复：拦截可能已经生效。请先等拦截结果回调或在快递100后台查看，不要马上重发（重发会再次扣费）。",
+        "The interception request went out but 快递100 did not answer: it may have been carried out. Wait for the result callback or check in 快递100 before sending it again (a new request is charged again).",
+    ),
+    "kuaidi100_bad_signature": (
+        "快递100 签名校验失败：请核对设置里的快递100 key、customer 和 secret 是否与快递100后台一致。",
+        "快递100 refused the signature: check that the 快递100 key, customer and secret in the settings match its back office.",
+    ),
+    "kuaidi100_query_locked": (
+        "这个单号查询太频繁，被快递100暂时锁定：同一单号至少间隔半小时再查。",
+        "This number was queried too often and 快递100 has locked it for a while: query a number at most once every 30 minutes.",
+    ),
+    "kuaidi100_no_result": (
+        "快递100 暂时查不到这个单号的物流信息（可能刚发货还没有揽收记录，或快递公司选错了），请隔段时间再查。",
+        "快递100 has nothing for this number yet (just shipped and not picked up, or the wrong courier): query it again later.",
+    ),
+    "kuaidi100_bad_parameters": (
+        "快递100 认为请求参数有误：快递公司编码或单号不对，请核对后再试。",
+        "快递100 finds the request wrong: the courier code or the number is not right. Check them and try again.",
+    ),
+    "kuaidi100_phone_required": (
+        "顺丰、中通的单号要带收件人或寄件人手机号的后四位才能查询，请填写正确的手机号后四位。",
+        "顺丰 and 中通 numbers need the last 4 digits of the recipient's or sender's phone: give the right ones.",
+    ),
+    "kuaidi100_account": (
+        "快递100 账号不可用：key 已过期或余额不足，请在快递100后台充值或续期。",
+        "The 快递100 account cannot be used: the key has expired or there is no balance left. Top it up in 快递100.",
+    ),
+    "kuaidi100_intercept_refused": (
+        "快递100 没有接受这次拦截（常见原因：包裹已签收或正在派送、快递公司不支持），请看错误信息，或改为在快递群里申请拦截。",
+        "快递100 did not accept this interception (often: already signed or out for delivery, or the courier is not supported). Read the message, or ask in the courier's group instead.",
+    ),
+    "kuaidi100_callback_invalid": (
+        "收到的拦截结果回调签名不对或内容不完整，已忽略。",
+        "An interception-result callback had a wrong signature or unreadable content; it was ignored.",
+    ),
+    "robot_error": (
+        "群机器人拒绝了这条消息，请把错误代码和信息发给技术同事查看。",
+        "The group robot refused the message: send its code and message to the technical staff.",
+    ),
+    "robot_unavailable": (
+        "暂时连不上群机器人（网络中断或超时），请稍后再发。",
+        "The group robot cannot be reached right now (network down or timeout): send again later.",
+    ),
+    "robot_throttled": (
+        "群机器人发消息太频繁被限流了：请过几分钟再发剩下的部分（钉钉超限后会限流 10 分钟）。",
+        "The group robot is throttled for sending too often: send the remaining parts in a few minutes (钉钉 blocks for 10 minutes).",
+    ),
+    "robot_security": (
+        "群机器人的安全设置拒绝了消息：请核对加签密钥、自定义关键词和 IP 白名单。",
+        "The group robot's security settings refused the message: check the signing secret, the keywords and the IP whitelist.",
+    ),
+    "robot_too_long": (
+        "消息超过了群机器人的长度上限，请把这个问题告诉技术同事。",
+        "The message is longer than the group robot accepts: tell the technical staff.",
+    ),
+    "robot_webhook_invalid": (
+        "群机器人的 Webhook 地址无效（机器人可能已被移出群）：请在群设置里复制新的地址。",
+        "The group robot's webhook is not valid (the robot may have been removed): copy the new address from the group settings.",
+    ),
+    "robot_unknown_url": (
+        "认不出这是哪种群机器人的地址（支持企业微信、钉钉、飞书）：请检查地址，或指定机器人类型。",
+        "This is not a known group robot address (企业微信, 钉钉, 飞书 are supported): check it, or say which kind it is.",
+    ),
+    "robot_line_too_long": (
+        "消息里有一行太长，单独一条也放不下，请检查消息内容。",
+        "One line of the message is too long to fit even on its own: check the message.",
+    ),
+    "robot_sent_all": ("已发出全部 {parts} 部分。", "All {parts} parts were sent."),
+    "robot_sent_partly": (
+        "共 {parts} 部分，已发出 {sent} 部分，第 {failed} 部分发送失败：{reason}",
+        "{sent} of {parts} parts were sent; part {failed} failed: {reason}",
+    ),
 }
 
 

@@ -48,6 +48,7 @@ class LogisticsState(enum.StrEnum):
 
 
 class CourierSource(enum.StrEnum):
+    PLATFORM = "platform"  # the 抖店 Open Platform named it (order_logistics[].company_code)
     ORDER_EXPORT = "order_export"
     NAME = "name"
     PATTERN = "pattern"

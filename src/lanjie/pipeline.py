@@ -92,6 +92,21 @@ def import_and_analyse(
     the import, its counts and its problems commit together."""
     with bulk_work():
         batch = read_exports(paths, settings=settings, encoding=encoding, on_file=on_file)
+        return record_and_analyse(batch, settings=settings, now=now, ledger=ledger, progress=progress)
+
+
+def record_and_analyse(
+    batch: Batch,
+    *,
+    settings: Settings,
+    now: datetime,
+    ledger: Engine,
+    operator: str | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Record a batch already read (from files, or from the 抖店 Open Platform) as an import,
+    then decide with everything the team did so far: the one import path."""
+    with bulk_work():
         decided: list[Analysis] = []
 
         def decide_and_count(conn: Connection, report: ImportReport) -> None:
@@ -103,7 +118,12 @@ def import_and_analyse(
             mark_stale(conn, report.import_id)
 
         report = import_batch(
-            ledger, batch, operator=settings.operator_name, now=now, progress=progress, after_write=decide_and_count
+            ledger,
+            batch,
+            operator=operator or settings.operator_name,
+            now=now,
+            progress=progress,
+            after_write=decide_and_count,
         )
         if decided:
             return decided[0]
@@ -115,7 +135,10 @@ def import_and_analyse(
 def _analysis_on(
     conn: Connection, batch: Batch, report: ImportReport, settings: Settings, now: datetime, *, everything: bool
 ) -> Analysis:
-    records = _newest_knowledge(conn, batch, report, everything)
+    if batch.incremental:  # it listed only what changed: the work is the shops' whole current work
+        records = load_current(conn, list(report.shops.values()))
+    else:
+        records = _newest_knowledge(conn, batch, report, everything)
     facts = load_facts(conn)
     decisions = _decide(records, settings, now, facts)
     written = load_written_remarks(conn, list(report.shops.values()))

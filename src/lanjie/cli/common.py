@@ -113,6 +113,13 @@ Files = Annotated[
         help="抖店导出文件（售后单导出 .xlsx/.xls/.ods/.csv，可再加订单导出），可以给多个", show_default=False
     ),
 ]
+MaybeFiles = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="抖店导出文件（售后单导出 .xlsx/.xls/.ods/.csv，可再加订单导出）；用 --sync 或 --ledger 时可不给",
+        show_default=False,
+    ),
+]
 Partners = Annotated[
     str | None,
     typer.Option("--partners", help="店铺的合作快递，用逗号分开，如 zhongtong,yunda 或 中通,韵达；纯数字单号按它归类"),

@@ -132,6 +132,8 @@ def sent(
 def remarks(
     done: Annotated[bool, typer.Option("--done", help="把列出的备注记为已写（可配合 --order 只记其中几单）")] = False,
     order: Annotated[list[str] | None, typer.Option("--order", help="只看/只记这些订单号（可给多次）")] = None,
+    push: Annotated[bool, typer.Option("--push", help="通过抖店开放平台直接写进抖店（备注和旗帜）")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不再询问，直接写入")] = False,
     json_output: JsonOutput = False,
     shops: ShopFilter = None,
     db: Db = None,
@@ -156,6 +158,11 @@ def remarks(
         if order:
             wanted = set(order)
             pending = [r for r in pending if r.order_key in wanted or r.order_id in wanted]
+        if push:
+            from lanjie.cli.platform import push_pending_remarks
+
+            push_pending_remarks(ctx, remark_refs(pending, ids), yes=yes, json_output=json_output)
+            return
         if done:
             count = record_remarks(ledger, remark_refs(pending, ids), operator=settings.operator_name, now=ctx.now)
             message = t("remarks_done", lang, n=count, operator=settings.operator_name)

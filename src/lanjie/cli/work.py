@@ -21,6 +21,7 @@ from lanjie.cli.common import (
     InterceptTemplate,
     JsonOutput,
     LangOption,
+    MaybeFiles,
     Now,
     Operator,
     Partners,
@@ -33,6 +34,7 @@ from lanjie.cli.common import (
     console,
     finish_now,
 )
+from lanjie.errors import BadInput
 from lanjie.i18n import Lang, Listing, Text, t, translated
 from lanjie.ingest.prefetch import Prefetch
 from lanjie.model import SHANGHAI
@@ -103,7 +105,8 @@ def _import(
 
 @app.command(cls=Command)
 def run(
-    files: Files,
+    files: MaybeFiles = None,
+    sync: Annotated[bool, typer.Option("--sync", help="先从抖店开放平台同步所有已连接的店铺")] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="输出文件夹（默认 ./lanjie-输出-年月日-时分/）")
     ] = None,
@@ -128,22 +131,33 @@ def run(
     读导出 → 记进台账 → 分类 → 写出每个快递的拦截消息、催拦截和核实清单、批量搜索串、备注和 xlsx 工作簿。
     """
     with command(locals()) as ctx:
-        reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
+        if not files and not sync:
+            raise BadInput("files_or_sync")
+        reading = Prefetch(files, encoding=encoding) if files else None  # parses while the rest starts up
         from lanjie.outputs.folder import default_out_dir, write_output_folder
         from lanjie.outputs.summary import print_summary
         from lanjie.work import bulk_work
 
         settings, lang = ctx.settings, ctx.lang
+        if sync:
+            from lanjie.cli.platform import sync_connected
+
+            sync_connected(ctx, [], full=False, quiet=False)
         with Activity(lang) as activity:
-            analysis = _import(reading, settings, ctx.now, ctx.ledger(), encoding, activity)
+            if reading is not None:
+                analysis = _import(reading, settings, ctx.now, ctx.ledger(), encoding, activity)
+            else:
+                from lanjie.pipeline import analyse_ledger
+
+                analysis = analyse_ledger(ctx.ledger(), settings=settings, now=ctx.now)
             activity.stage(t("writing", lang))
             target = out or default_out_dir(ctx.now)
             with bulk_work():
                 written = write_output_folder(analysis, target, overwrite=overwrite)
         screen = console()
         print_summary(analysis, screen, lang)
-        assert analysis.import_report is not None
-        print_import(analysis.import_report, screen, lang)
+        if analysis.import_report is not None:
+            print_import(analysis.import_report, screen, lang)
         screen.print(t("output_written", lang, path=target), style="bold green", markup=False)
         for path in written:
             screen.print(f"  {path.name}", markup=False)
@@ -152,7 +166,8 @@ def run(
 
 @app.command(cls=Command)
 def triage(
-    files: Files,
+    files: MaybeFiles = None,
+    from_ledger: Annotated[bool, typer.Option("--ledger", help="不读文件：按台账里各店铺当前的售后分类")] = False,
     json_output: JsonOutput = False,
     db: Db = None,
     shop: Shop = None,
@@ -173,14 +188,21 @@ def triage(
     和 run 相同的判断，也会参考台账里已经发出的拦截。
     """
     with command(locals()) as ctx:
-        reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
+        if bool(files) == from_ledger:
+            raise BadInput("files_or_ledger")
+        reading = Prefetch(files, encoding=encoding) if files else None  # parses while the rest starts up
         from lanjie.outputs import jsonout
         from lanjie.pipeline import analyse
         from lanjie.work import bulk_work
 
         settings, lang = ctx.settings, ctx.lang
         with Activity(lang):
-            analysis = analyse(reading, settings=settings, now=ctx.now, ledger=ctx.ledger(), encoding=encoding)
+            if reading is None:
+                from lanjie.pipeline import analyse_ledger
+
+                analysis = analyse_ledger(ctx.ledger(), settings=settings, now=ctx.now)
+            else:
+                analysis = analyse(reading, settings=settings, now=ctx.now, ledger=ctx.ledger(), encoding=encoding)
         if json_output:
             from lanjie.outputs.summary import print_file_notes
 

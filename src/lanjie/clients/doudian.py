@@ -14,30 +14,26 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx2 as httpx
+
+from lanjie.i18n import Lang, t
 
 OK = 10000
 API_VERSION = "2"
 SIGN_METHOD = "hmac-sha256"
 TOKEN_PATHS = frozenset({"token/create", "token/refresh"})  # sent without access_token
 REDACTED = "***"
-
-# How each error is explained to after-sales staff. Kept here until it moves to lanjie.i18n.
-EXPLANATIONS: dict[str, str] = {
-    "DoudianError": "抖店开放平台返回了错误，请把错误代码和 log_id 发给技术同事查看。",
-    "DoudianUnavailable": "暂时连不上抖店开放平台（网络中断、超时或平台繁忙），请稍后再试。",
-    "TokenExpired": "店铺授权已过期，请在抖店后台重新授权本应用（或刷新授权）后再试。",
-    "SignatureInvalid": "签名校验失败：请核对设置中的 App Key、App Secret 与抖店开放平台一致，并确认本机时间准确。",
-    "IpNotWhitelisted": "本机的出口 IP 不在应用的 IP 白名单里：请在抖店开放平台的应用设置中把它加入白名单。",
-    "NoPermission": "本应用没有调用这个接口的权限，或店铺没有授权：请在抖店开放平台申请接口权限并让店铺重新授权。",
-    "BusinessFailed": "抖店拒绝了这次操作，需要在抖店商家后台手动处理这笔售后。",
-    "Throttled": "调用太频繁，被抖店限流了：请过几分钟再试。",
-}
+LIST_PAGE_SIZE = 100  # afterSale/List: at most 100 a page
+LIST_WINDOW = 50_000  # afterSale/List: page × size may not pass this, whatever the filters
+LIST_ORDER = ("status_deadline asc",)  # the nearest deadline first, as the back office sorts
+REMARK_LIMIT = 60  # order/addOrderRemark: characters
+OPERATE_AGREE_REFUND = 201  # afterSale/operate type: 同意仅退款
+OP_FROM_MERCHANT = 1  # applyLogisticsIntercept op_from: 1 商家, 3 客服
 
 
 def canonical_param_json(obj: Mapping[str, Any]) -> str:
@@ -60,6 +56,8 @@ def sign(app_key: str, app_secret: str, method: str, param_json: str, timestamp:
 class DoudianError(Exception):
     """The platform answered with a code other than 10000 (or could not be reached: DoudianUnavailable)."""
 
+    explanation: ClassVar[str] = "doudian_error"  # its key in lanjie.i18n.MESSAGES
+
     def __init__(self, code: int, sub_code: str = "", sub_msg: str = "", log_id: str = "", msg: str = "") -> None:
         self.code = code
         self.sub_code = sub_code
@@ -69,37 +67,85 @@ class DoudianError(Exception):
         detail = sub_msg or msg or "-"
         super().__init__(f"抖店接口错误 code={code} sub_code={sub_code or '-'} sub_msg={detail} log_id={log_id or '-'}")
 
-    def explain(self) -> str:
-        """What the after-sales staff should do, in Chinese."""
-        return EXPLANATIONS.get(type(self).__name__, EXPLANATIONS["DoudianError"])
+    def explain(self, lang: Lang = "zh") -> str:
+        """What the after-sales staff should do, in their language."""
+        return t(self.explanation, lang, **self.explanation_params())
+
+    def explanation_params(self) -> dict[str, object]:
+        return {}
 
 
 class DoudianUnavailable(DoudianError):
     """A network error, a timeout or an HTTP status other than 200, after any retries."""
 
+    explanation = "doudian_unavailable"
+
 
 class TokenExpired(DoudianError):
     """40003 isv.access-token-expired (also an expired refresh token)."""
+
+    explanation = "doudian_token_expired"
 
 
 class SignatureInvalid(DoudianError):
     """40003 isv.signature-invalid."""
 
+    explanation = "doudian_signature_invalid"
+
 
 class IpNotWhitelisted(DoudianError):
     """30002 isv.invalid_ip."""
+
+    explanation = "doudian_ip_not_whitelisted"
 
 
 class NoPermission(DoudianError):
     """30001: no permission for this API, or the shop has not authorised the app."""
 
+    explanation = "doudian_no_permission"
+
 
 class BusinessFailed(DoudianError):
     """50002 isv.business-failed:…: to be handled by hand in the 抖店 back office."""
 
+    explanation = "doudian_business_failed"
+
 
 class Throttled(DoudianError):
     """The platform asks to call less often. No code is published: recognised by its sub_code."""
+
+    explanation = "doudian_throttled"
+
+
+class RemarkTooLong(DoudianError, ValueError):
+    """An order remark longer than the platform takes: refused before anything is sent."""
+
+    explanation = "doudian_remark_too_long"
+
+    def __init__(self, length: int, limit: int = REMARK_LIMIT) -> None:
+        super().__init__(0, "remark-too-long", f"备注 {length} 个字，超过 {limit} 个字")
+        self.length = length
+        self.limit = limit
+
+    def explanation_params(self) -> dict[str, object]:
+        return {"length": self.length, "limit": self.limit}
+
+
+class ListWindowExceeded(DoudianError):
+    """afterSale/List cannot page past page × size = 50,000: the query must be narrowed.
+
+    Raised before the page that would pass the cap is asked for. ``total`` is what the platform
+    counted for the query, ``reachable`` how many items paging could give."""
+
+    explanation = "doudian_list_window"
+
+    def __init__(self, total: int, reachable: int) -> None:
+        super().__init__(0, "list-window", f"共 {total} 条，分页最多取到 {reachable} 条")
+        self.total = total
+        self.reachable = reachable
+
+    def explanation_params(self) -> dict[str, object]:
+        return {"total": self.total, "limit": self.reachable}
 
 
 THROTTLE_HINTS = ("limit", "frequen", "too-many", "too_many", "throttl")
@@ -137,6 +183,89 @@ class Token:
         return now >= self.expires_at
 
 
+@dataclass(frozen=True)
+class AfterSalePage:
+    """One page of afterSale/List: the items as the platform sends them (``aftersale_info``,
+    ``order_info``, ``text_part``, ``seller_logs``), ``total`` for the whole query."""
+
+    page: int
+    items: tuple[dict[str, Any], ...]
+    total: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class InterceptResult:
+    """One parcel of afterSale/applyLogisticsIntercept. Amounts in 分."""
+
+    company_code: str
+    company_name: str
+    tracking_no: str
+    can_intercept: bool
+    is_success: bool
+    unavailable_reason_code: int
+    unavailable_reason: str
+    intercept_cost: int
+    value_amount: int
+
+    @classmethod
+    def of(cls, raw: Mapping[str, Any]) -> InterceptResult:
+        return cls(
+            company_code=_text(raw.get("company_code")),
+            company_name=_text(raw.get("company_name")),
+            tracking_no=_text(raw.get("tracking_no")),
+            can_intercept=raw.get("can_intercept") is True,
+            is_success=raw.get("is_success") is True,
+            unavailable_reason_code=_number(raw.get("unavailable_reason_code")),
+            unavailable_reason=_text(raw.get("unavailable_reason")),
+            intercept_cost=_number(raw.get("intercept_cost")),
+            value_amount=_number(raw.get("value_amount")),
+        )
+
+
+@dataclass(frozen=True)
+class InterceptAnswer:
+    """The answer to one afterSale/applyLogisticsIntercept call. ``unavailable_reason`` at this
+    level is only meaningful when exactly one parcel failed (as the SDK documents it)."""
+
+    results: tuple[InterceptResult, ...]
+    success_count: int
+    failed_count: int
+    unavailable_reason_code: int
+    unavailable_reason: str
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> InterceptAnswer:
+        raw_results = data.get("intercept_results")
+        results = tuple(InterceptResult.of(r) for r in raw_results or () if isinstance(r, Mapping))
+        return cls(
+            results=results,
+            success_count=_number(data.get("success_count")),
+            failed_count=_number(data.get("failed_count")),
+            unavailable_reason_code=_number(data.get("unavailable_reason_code")),
+            unavailable_reason=_text(data.get("unavailable_reason")),
+        )
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _number(value: object) -> int:
+    if isinstance(value, int | float | str):
+        try:
+            return int(value)
+        except ValueError:
+            return 0
+    return 0
+
+
+def remark_length(remark: str) -> int:
+    """A remark's length as the platform is assumed to count it: UTF-16 code units (an emoji is
+    two), which is never less than the characters a person sees, so a remark passing here fits."""
+    return len(remark.encode("utf-16-le")) // 2
+
+
 class DoudianClient:
     """Calls the 抖店 Open Platform over HTTP. One instance per app; it holds no token itself.
 
@@ -156,6 +285,7 @@ class DoudianClient:
         retries: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        list_window: int = LIST_WINDOW,
     ) -> None:
         if not app_key or not app_secret:
             raise ValueError("抖店 App Key 和 App Secret 不能为空")
@@ -166,6 +296,7 @@ class DoudianClient:
         self._retries = retries
         self._backoff = backoff
         self._sleep = sleep
+        self.list_window = list_window
         self._http = httpx.Client(timeout=timeout, transport=transport)
 
     def __repr__(self) -> str:
@@ -292,3 +423,121 @@ class DoudianClient:
         except (KeyError, TypeError, ValueError):
             missing = "授权应答缺少 access_token、refresh_token 或 expires_in"
             raise DoudianError(OK, "bad-token-answer", missing) from None
+
+    # After-sales
+
+    def list_after_sales(
+        self,
+        access_token: str,
+        *,
+        update_start: int | None = None,
+        update_end: int | None = None,
+        aftersale_type: int | None = None,
+        statuses: Sequence[int] | None = None,
+        page_size: int = LIST_PAGE_SIZE,
+        start_page: int = 0,
+    ) -> Iterator[AfterSalePage]:
+        """afterSale/List page after page, nearest ``status_deadline`` first, until ``has_more`` is false.
+
+        ``update_start``/``update_end`` (Unix seconds) filter on the last update, ``aftersale_type``
+        on the type, ``statuses`` on ``standard_aftersale_status``. Empty filters are not sent (as
+        the Go SDK omits them), so type 0 (退货退款) cannot be a filter: list without it and keep
+        the items whose ``aftersale_info.aftersale_type`` is 0.
+
+        The platform pages at most 50,000 items deep (page × size) whatever the query: before a
+        page would pass that, :class:`ListWindowExceeded` is raised. Narrow the window then: split
+        ``update_start``..``update_end`` into shorter ranges (the SDK also has the apply-time
+        filters ``start_time``/``end_time``) until each query's ``total`` fits.
+
+        An error (an expired token: :class:`TokenExpired`) ends the run; the caller refreshes the
+        token and goes on with ``start_page`` = the last page it got + 1. The list may have moved
+        meanwhile (it is sorted by deadline), so dedupe by ``aftersale_id`` and, to be sure, run
+        again from page 0. Reads are retried after a network error.
+        """
+        if not 1 <= page_size <= LIST_PAGE_SIZE:
+            raise ValueError(f"page_size 应在 1..{LIST_PAGE_SIZE} 之间")
+        if aftersale_type == 0:
+            raise ValueError("aftersale_type 0（退货退款）不能作为筛选条件发送：不带它查询，再按 aftersale_type 挑出")
+        filters = _list_filters(update_start, update_end, aftersale_type, statuses)
+        page, total = start_page, 0
+        while True:
+            if (page + 1) * page_size > self.list_window:
+                raise ListWindowExceeded(total, page * page_size)
+            params = {**filters, "order_by": list(LIST_ORDER), "page": page, "size": page_size}
+            data = self.call("afterSale/List", params, access_token, safe=True)
+            items = tuple(item for item in data.get("items") or () if isinstance(item, dict))
+            total = _number(data.get("total"))
+            has_more = data.get("has_more") is True and bool(items)  # an empty page never loops
+            yield AfterSalePage(page, items, total, has_more)
+            if not has_more:
+                return
+            page += 1
+
+    def after_sale_detail(
+        self, access_token: str, aftersale_id: str, *, need_operation_record: bool = False
+    ) -> dict[str, Any]:
+        """afterSale/Detail: ``data`` as sent (``process_info``, ``order_info``)."""
+        params: dict[str, Any] = {"after_sale_id": str(aftersale_id)}
+        if need_operation_record:
+            params["need_operation_record"] = True
+        return self.call("afterSale/Detail", params, access_token, safe=True)
+
+    def add_order_remark(self, access_token: str, order_id: str, remark: str, star: int | None = None) -> None:
+        """order/addOrderRemark on the parent order, with a flag (``star`` 0..5 = 灰 紫 青 绿 橙 红) or without.
+
+        A remark over 60 characters raises :class:`RemarkTooLong` before anything is sent."""
+        length = remark_length(remark)
+        if length > REMARK_LIMIT:
+            raise RemarkTooLong(length)
+        if star is not None and not 0 <= star <= 5:
+            raise ValueError("star 应为 0..5（灰 紫 青 绿 橙 红）")
+        params = {"order_id": str(order_id), "remark": remark, "is_add_star": "false" if star is None else "true"}
+        if star is not None:
+            params["star"] = str(star)
+        self.call("order/addOrderRemark", params, access_token)
+
+    def apply_logistics_intercept(
+        self,
+        access_token: str,
+        aftersale_id: str,
+        targets: Sequence[tuple[str, str]],
+        op_from: int = OP_FROM_MERCHANT,
+    ) -> InterceptAnswer:
+        """afterSale/applyLogisticsIntercept for the parcels ``(company_code, tracking_no)`` of one after-sale."""
+        if not targets:
+            raise ValueError("至少要有一个要拦截的包裹")
+        params = {
+            "after_sale_id": int(aftersale_id),
+            "op_from": op_from,
+            "intercept_targets": [{"company_code": code, "tracking_no": number} for code, number in targets],
+        }
+        return InterceptAnswer.of(self.call("afterSale/applyLogisticsIntercept", params, access_token))
+
+    def agree_refund(self, access_token: str, aftersale_id: str, update_time: int | None = None) -> None:
+        """afterSale/operate type 201 (同意仅退款) for one after-sale: one failure fails a whole batch.
+
+        ``update_time`` (from afterSale/List or Detail, or a push) makes the platform refuse if the
+        after-sale changed since: :class:`BusinessFailed`, to be looked at again."""
+        item: dict[str, Any] = {"aftersale_id": str(aftersale_id)}
+        if update_time is not None:
+            item["update_time"] = update_time
+        data = self.call("afterSale/operate", {"type": OPERATE_AGREE_REFUND, "items": [item]}, access_token)
+        for result in data.get("items") or ():
+            status = _number(result.get("status_code")) if isinstance(result, Mapping) else 0
+            if status != 0:  # assumed: the SDK types status_code without saying which value is success
+                raise BusinessFailed(OK, f"operate:{status}", _text(result.get("status_msg")))
+
+
+def _list_filters(
+    update_start: int | None, update_end: int | None, aftersale_type: int | None, statuses: Sequence[int] | None
+) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    if update_start:
+        filters["update_start_time"] = update_start
+    if update_end:
+        filters["update_end_time"] = update_end
+    if aftersale_type:
+        filters["aftersale_type"] = aftersale_type
+    if statuses:
+        filters["standard_aftersale_status"] = list(statuses)
+    return filters

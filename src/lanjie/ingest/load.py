@@ -48,6 +48,9 @@ class Batch:
     repeated_files: list[tuple[str, str]] = field(default_factory=list)  # (file given again, the one read)
     missing_state_column: bool = False
     courier_by_tracking_no: dict[str, str] = field(default_factory=dict)
+    # Lists only what changed (an incremental sync): the shops' current work stays current,
+    # with these after-sales added or updated in it, instead of being replaced by them.
+    incremental: bool = False
 
 
 def export_time(path: Path) -> datetime:

@@ -47,7 +47,7 @@ class SentReport:
     already: list[EarlierRequest] = field(default_factory=list)
 
 
-def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], unique: list[str]) -> set[tuple[Any, ...]]:
+def insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], unique: list[str]) -> set[tuple[Any, ...]]:
     """Insert the rows whose unique key is free; returns the keys this call inserted."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     inserted: set[tuple[Any, ...]] = set()
@@ -62,8 +62,13 @@ def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], uniq
     return inserted
 
 
-def record_sent(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now: datetime) -> SentReport:
-    """One interception request per parcel; parcels someone already sent are reported, not sent again."""
+def record_sent(
+    engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now: datetime, via: str = "chat"
+) -> SentReport:
+    """One interception request per parcel; parcels someone already sent are reported, not sent again.
+
+    `via`: how it was asked for, chat (the courier's group), platform (抖店's own interception)
+    or kuaidi100; the event says so when it was not the chat group."""
     report = SentReport()
     unique = list({(p.shop_id, p.tracking_no): p for p in refs}.values())
     if not unique:
@@ -79,10 +84,11 @@ def record_sent(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now
                 "requested_by": operator,
                 "outcome": Outcome.PENDING.value,
                 "chase_count": 0,
+                "via": via,
             }
             for p in unique
         ]
-        inserted = _insert_new(conn, interceptions, rows, ["shop_id", "tracking_no"])
+        inserted = insert_new(conn, interceptions, rows, ["shop_id", "tracking_no"])
         report.recorded = [p for p in unique if (p.shop_id, p.tracking_no) in inserted]
         others = [p for p in unique if (p.shop_id, p.tracking_no) not in inserted]
         if others:
@@ -99,11 +105,15 @@ def record_sent(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, now
                 )
                 for p in others
             ]
-        _log_parcels(conn, EventKind.INTERCEPT_REQUESTED, report.recorded, operator=operator, now=now)
+        said = None if via == "chat" else VIA_WORDS.get(via, via)
+        log_parcels(conn, EventKind.INTERCEPT_REQUESTED, report.recorded, operator=operator, now=now, said=said)
     return report
 
 
-def _log_parcels(
+VIA_WORDS = {"platform": "抖店平台拦截", "kuaidi100": "快递100拦截"}
+
+
+def log_parcels(
     conn: Connection,
     kind: EventKind,
     refs: Sequence[ParcelRef],
@@ -159,7 +169,7 @@ def record_chased(engine: Engine, refs: Sequence[ParcelRef], *, operator: str, n
             .values(last_chased_at=now, chase_count=interceptions.c.chase_count + 1),
             [{"k_shop": p.shop_id, "k_no": p.tracking_no} for p in unique],
         )
-        _log_parcels(conn, EventKind.INTERCEPT_CHASED, unique, operator=operator, now=now)
+        log_parcels(conn, EventKind.INTERCEPT_CHASED, unique, operator=operator, now=now)
     return len(unique)
 
 
@@ -170,7 +180,7 @@ def record_verify_asked(engine: Engine, refs: Sequence[ParcelRef], *, operator: 
     if not unique:
         return 0
     with write_transaction(engine) as conn:
-        _log_parcels(conn, EventKind.VERIFY_ASKED, _with_couriers(conn, unique), operator=operator, now=now)
+        log_parcels(conn, EventKind.VERIFY_ASKED, _with_couriers(conn, unique), operator=operator, now=now)
     return len(unique)
 
 
@@ -185,7 +195,7 @@ def record_verify_answer(
     if not unique:
         return 0
     with write_transaction(engine) as conn:
-        _log_parcels(conn, EventKind.VERIFY_ANSWERED, unique, operator=operator, now=now, said=VERIFY_ANSWERS[answer])
+        log_parcels(conn, EventKind.VERIFY_ANSWERED, unique, operator=operator, now=now, said=VERIFY_ANSWERS[answer])
     return len(unique)
 
 
@@ -204,8 +214,10 @@ def written_remarks(conn: Connection, shop_ids: Sequence[int]) -> set[tuple[int,
     return {(r.shop_id, r.order_key, r.status) for r in conn.execute(query)}
 
 
-def record_remarks(engine: Engine, items: Sequence[RemarkRef], *, operator: str, now: datetime) -> int:
-    """Mark remarks as written on the platform; returns how many were new."""
+def record_remarks(
+    engine: Engine, items: Sequence[RemarkRef], *, operator: str, now: datetime, said: str | None = None
+) -> int:
+    """Mark remarks as written on the platform; returns how many were new. `said`: how (写入抖店)."""
     unique = list({(r.shop_id, r.order_key, r.status): r for r in items}.values())
     if not unique:
         return 0
@@ -222,7 +234,7 @@ def record_remarks(engine: Engine, items: Sequence[RemarkRef], *, operator: str,
             }
             for r in unique
         ]
-        inserted = _insert_new(conn, remarks, rows, ["shop_id", "order_key", "status"])
+        inserted = insert_new(conn, remarks, rows, ["shop_id", "order_key", "status"])
         insert_rows(
             conn,
             events,
@@ -233,7 +245,7 @@ def record_remarks(engine: Engine, items: Sequence[RemarkRef], *, operator: str,
                     operator=operator,
                     shop_id=r.shop_id,
                     order_id=r.order_id,
-                    after=f"{r.flag}旗 {r.text}",
+                    after=f"{r.flag}旗 {r.text}" + (f"（{said}）" if said else ""),
                 )
                 for r in unique
                 if (r.shop_id, r.order_key, r.status) in inserted

@@ -21,6 +21,9 @@ class EventKind(enum.StrEnum):
     REMARK_WRITTEN = "remark_written"
     VERIFY_ASKED = "verify_asked"  # the 核实 list was sent to the courier's group
     VERIFY_ANSWERED = "verify_answered"  # the courier's answer to 核实 (after: what it said)
+    INTERCEPT_REFUSED = "intercept_refused"  # the platform could not intercept (after: its reason)
+    REFUND_AGREED = "refund_agreed"  # agreed through the 抖店 Open Platform
+    REFUND_AGREE_FAILED = "refund_agree_failed"  # the platform refused to agree (after: its reason)
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -37,6 +40,9 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.REMARK_WRITTEN: "已写备注",
     EventKind.VERIFY_ASKED: "已发快递核实",
     EventKind.VERIFY_ANSWERED: "快递答复核实",
+    EventKind.INTERCEPT_REFUSED: "平台拦截未成功",
+    EventKind.REFUND_AGREED: "已同意退款",
+    EventKind.REFUND_AGREE_FAILED: "同意退款失败",
 }
 
 

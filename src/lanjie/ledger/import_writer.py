@@ -43,6 +43,7 @@ _SOURCE_RANK = {
     CourierSource.PATTERN.value: 2,
     CourierSource.NAME.value: 3,
     CourierSource.ORDER_EXPORT.value: 4,
+    CourierSource.PLATFORM.value: 5,
 }
 
 

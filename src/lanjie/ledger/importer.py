@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lanjie.ingest.load import Batch, SourceFile, file_sha256
@@ -39,6 +39,7 @@ from lanjie.ledger.records import (
     new_id,
 )
 from lanjie.ledger.schema import (
+    aftersales,
     import_files,
     imports,
     shops,
@@ -121,8 +122,10 @@ def import_batch(
         report.import_id = import_id
         exported_at = {s.name: s.exported_at for s in fresh}
         records = [r for r in batch.aftersales if r.source.file in exported_at]
-        report.shops = _ensure_shops(conn, {r.shop for r in records}, now)
+        report.shops = ensure_shops(conn, {r.shop for r in records}, now)
+        current = _current_imports(conn, list(report.shops.values())) if batch.incremental else {}
         RecordWriter(conn, import_id, now, operator, report, progress).write(records, exported_at)
+        _carry_forward(conn, current, import_id)
         if report.new >= FRESH_STATISTICS_FROM:
             _refresh_statistics(conn)
         if after_write is not None:
@@ -139,6 +142,27 @@ FRESH_STATISTICS_FROM = 5_000
 def _refresh_statistics(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":  # SQLite plans these lookups by their indexes anyway
         conn.execute(text("ANALYZE aftersales, parcels, aftersale_parcels"))
+
+
+def _current_imports(conn: Connection, shop_id_list: list[int]) -> dict[int, int]:
+    """Each shop's latest import: the one its current work comes from."""
+    query = (
+        select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id))
+        .where(aftersales.c.shop_id.in_(shop_id_list))
+        .group_by(aftersales.c.shop_id)
+    )
+    return {shop_id: latest for shop_id, latest in conn.execute(query) if latest}
+
+
+def _carry_forward(conn: Connection, current: dict[int, int], import_id: int) -> None:
+    """An incremental import keeps the shops' current work current: what it did not list
+    belongs to it too (one UPDATE per shop; the rows it listed were set by the writer)."""
+    for shop_id, latest in current.items():
+        conn.execute(
+            update(aftersales)
+            .where(aftersales.c.shop_id == shop_id, aftersales.c.last_import_id == latest)
+            .values(last_import_id=import_id)
+        )
 
 
 def shop_lock_key(shop: str) -> int:
@@ -200,7 +224,7 @@ def _register_files(conn: Connection, import_id: int, sources: Sequence[SourceFi
     return set(conn.execute(statement).scalars())
 
 
-def _ensure_shops(conn: Connection, names: Iterable[str], now: datetime) -> dict[str, int]:
+def ensure_shops(conn: Connection, names: Iterable[str], now: datetime) -> dict[str, int]:
     """Ids of the named shops, creating those the ledger does not know yet.
 
     A shop another process created a moment ago is simply used (ON CONFLICT DO NOTHING)."""

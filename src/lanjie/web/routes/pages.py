@@ -15,6 +15,7 @@ from lanjie.web.context import Operator, WorkDep, all_shops, render
 router = APIRouter()
 PAGE_SIZE = 50
 SOURCES = {
+    "platform": "抖店接口",
     "order_export": "订单导出",
     "name": "快递名称",
     "pattern": "单号规则",
