@@ -236,7 +236,7 @@ def push_pending_remarks(ctx: Any, refs: list[Any], *, yes: bool, json_output: b
     from lanjie.platform.remarks_out import push_remarks
 
     settings, lang = ctx.settings, ctx.lang
-    out = console()
+    out = console(stderr=json_output)  # the JSON answer alone on stdout
     if not refs:
         out.print(t("remarks_none", lang), markup=False)
         return
@@ -317,7 +317,7 @@ def intercept(
         ids = resolve_shops(ledger, shops or [])
         analysis = analyse_ledger(ledger, settings=settings, now=ctx.now, shops=shops or [])
         refs = listed_refs(analysis, ids, Bucket.INTERCEPT, wanted)
-        out = console()
+        out = console(stderr=json_output)  # the JSON answer alone on stdout
         if not refs:
             out.print(t("intercept_nothing", lang), markup=False)
             return
@@ -403,7 +403,7 @@ def agree(
             raise BadInput("agree_bucket", value=bucket, known=Listing(AGREEABLE))
         analysis = analyse_ledger(ledger, settings=settings, now=ctx.now, shops=shops or [])
         records = [d.aftersale for d in analysis.decisions if d.bucket is Bucket(bucket)]
-        out = console()
+        out = console(stderr=json_output)  # the JSON answer alone on stdout
         if not records:
             out.print(t("agree_nothing", lang), markup=False)
             return
