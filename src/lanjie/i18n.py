@@ -177,6 +177,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "它已经不在「待商家同意」了（已刷新台账）",
         "it no longer waits for the merchant (the ledger is updated)",
     ),
+    # --- the 抖店 Open Platform in the web workbench: 店铺 page, sync line, 写入抖店, 平台拦截, push
+    "nav_shops": ("店铺", "Shops"),
+    "shops_title": ("店铺", "Shops"),
+    "shops_hint": (
+        "连接抖店店铺后，工作台每 {minutes} 分钟自动从抖店同步一次售后单；点「立即同步」马上同步。",
+        "Once a shop is connected, the workbench syncs its after-sales from 抖店 every {minutes} minutes; "
+        "「Sync now」 syncs at once.",
+    ),
+    "shops_none": ("还没有连接抖店店铺。", "No 抖店 shop is connected yet."),
+    "shops_col_connected": ("连接", "Connected"),
+    "shops_col_last": ("上次同步结果", "Last sync result"),
+    "shops_counts": (
+        "取到 {fetched}，新增 {new}，有变化 {updated}",
+        "{fetched} fetched, {new} new, {updated} changed",
+    ),
+    "shops_connected_by": ("{who}，{at}", "{who}, {at}"),
+    "shops_never_synced": ("还没同步过", "not synced yet"),
+    "shops_sync_now": ("立即同步", "Sync now"),
+    "shops_disconnect": ("断开", "Disconnect"),
+    "shops_disconnect_confirm": (
+        "断开店铺「{shop}」？保存的授权会删除，台账里的售后和记录都保留。",
+        'Disconnect "{shop}"? Its authorisation is deleted; its after-sales and history stay in the ledger.',
+    ),
+    "shops_connect_title": ("连接店铺", "Connect a shop"),
+    "shops_connect_id": ("抖店店铺 ID（自用型应用）", "抖店 shop ID (a self-use app)"),
+    "shops_connect_code": ("或：授权 code（工具型应用）", "or: the authorisation code (a tool app)"),
+    "shops_connect_name": (
+        "在 lanjie 里的店铺名（可不填：用抖店的店铺名）",
+        "Name in lanjie (optional: 抖店's shop name)",
+    ),
+    "shops_connect_button": ("连接", "Connect"),
+    "shops_connect_needs_one": (
+        "请填写抖店店铺 ID 或授权 code（二选一）。",
+        "Fill in either the 抖店 shop ID or the authorisation code, not both.",
+    ),
+    "shops_hook": (
+        "消息推送地址（填在抖店开放平台的应用后台，售后一有变化台账就更新）：{url}",
+        "Push URL (enter it in the app's console on the 抖店 Open Platform; the ledger is updated as soon as "
+        "an after-sale changes): {url}",
+    ),
+    "sync_line": ("{shop}：上次同步 {at}", "{shop}: last sync {at}"),
+    "sync_line_error": ("同步错误（{at}）：{error}", "Sync error ({at}): {error}"),
+    "sync_unexpected": (
+        "同步时出了意外（{error}），详情见服务器日志。下次同步会再试。",
+        "Something unexpected happened while syncing ({error}); see the server's log. The next sync tries again.",
+    ),
+    "platform_sync_operator": ("自动同步", "automatic sync"),
+    "platform_push_operator": ("抖店消息推送", "抖店 push"),
+    "serving_sync": (
+        "已连接抖店的店铺每 {minutes} 分钟自动同步一次。",
+        "Connected 抖店 shops are synced every {minutes} minutes.",
+    ),
+    "remarks_push_button": ("写入抖店", "Write into 抖店"),
+    "remarks_push_hint": (
+        "「写入抖店」把本页的备注和旗帜直接写进抖店的订单（只限已连接的店铺），写过的不会再写。",
+        "「Write into 抖店」 writes this page's remarks and flags into the 抖店 orders (connected shops only); "
+        "a remark is never written twice.",
+    ),
+    "remarks_push_already": (
+        "{n} 条备注已经写过了，这次没有再写。",
+        "{n} remarks were written already; not written again.",
+    ),
+    "courier_platform_button": ("平台拦截", "Platform intercept"),
+    "platform_back": ("返回清单", "Back to the list"),
+    "courier_platform_not_listed": (
+        "{number} 已不在「拦截」清单里，这次没有申请。",
+        "{number} is no longer on the intercept list; not asked for.",
+    ),
     # --- files
     "file_not_found": (
         "找不到文件：{path}。请检查文件名和所在文件夹。",

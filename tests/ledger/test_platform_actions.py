@@ -7,23 +7,24 @@ import threading
 
 from sqlalchemy import Engine, select
 
-from ledger.platform_helpers import SECRET, at, connected, platform, settings_for
+from fakes.doudian import FakeDoudian
+from lanjie.clients.doudian import DoudianClient
 from lanjie.ledger.schema import events, interceptions, remarks
 from lanjie.ledger.worklist import listed_refs, pending_remarks, remark_refs, resolve_shops
 from lanjie.model import AfterSaleState, Bucket
 from lanjie.pipeline import analyse_ledger
+from lanjie.platform.connections import ConnectedShop
 from lanjie.platform.intercepts import intercept_on_platform
 from lanjie.platform.refunds import agree_refunds
 from lanjie.platform.remarks_out import push_remarks
 from lanjie.platform.sync import sync_shop
+from ledger.platform_helpers import SECRET, at, connected, current, platform, settings_for
 
 
-def _synced(ledger: Engine, fake: object, client: object, n: int = 150) -> dict[int, object]:
-    fake.seed_after_sales(n)  # type: ignore[attr-defined]
-    shop = connected(ledger, fake, client)  # type: ignore[arg-type]
-    sync_shop(ledger, client, shop, settings=settings_for(fake), secret=SECRET, now=at(fake))  # type: ignore[arg-type]
-    from ledger.platform_helpers import current
-
+def _synced(ledger: Engine, fake: FakeDoudian, client: DoudianClient, n: int = 150) -> dict[int, ConnectedShop]:
+    fake.seed_after_sales(n)
+    shop = connected(ledger, fake, client)
+    sync_shop(ledger, client, shop, settings=settings_for(fake), secret=SECRET, now=at(fake))
     shop = current(ledger)
     return {shop.shop_id: shop}
 
@@ -41,9 +42,7 @@ def test_remarks_are_written_once_even_when_two_operators_push_at_the_same_momen
 
         def operator(name: str) -> None:
             start.wait()
-            reports.append(
-                push_remarks(ledger, client, refs, shops=shops, secret=SECRET, operator=name, now=at(fake))  # type: ignore[arg-type]
-            )
+            reports.append(push_remarks(ledger, client, refs, shops=shops, secret=SECRET, operator=name, now=at(fake)))
 
         workers = [threading.Thread(target=operator, args=(name,)) for name in ("小王", "小李")]
         for worker in workers:
@@ -54,7 +53,7 @@ def test_remarks_are_written_once_even_when_two_operators_push_at_the_same_momen
         assert all(r.failed == [] for r in reports)
         assert set(fake.remark_calls.values()) == {1} and set(fake.remark_calls) == {r.order_id for r in due}
         for ref in due:
-            sent = fake.remarks[ref.order_id]  # type: ignore[index]
+            sent = fake.remarks[ref.order_id]
             assert sent.remark == ref.text and sent.star == ("灰", "紫", "青", "绿", "橙", "红").index(ref.flag)
         with ledger.connect() as conn:
             assert len(conn.execute(select(remarks)).all()) == len(due)
@@ -75,10 +74,10 @@ def test_a_remark_the_platform_refuses_stays_on_the_list_with_its_reason(ledger:
             if r.order_id
         ]
         fake.throttle_next = 100  # every call refused (retried, then given up)
-        report = push_remarks(ledger, client, refs[:1], shops=shops, secret=SECRET, operator="小王", now=at(fake))  # type: ignore[arg-type]
+        report = push_remarks(ledger, client, refs[:1], shops=shops, secret=SECRET, operator="小王", now=at(fake))
         assert report.written == [] and len(report.failed) == 1 and report.failed[0][1]
         fake.throttle_next = 0
-        again = push_remarks(ledger, client, refs[:1], shops=shops, secret=SECRET, operator="小王", now=at(fake))  # type: ignore[arg-type]
+        again = push_remarks(ledger, client, refs[:1], shops=shops, secret=SECRET, operator="小王", now=at(fake))
         assert len(again.written) == 1
 
 
@@ -98,7 +97,7 @@ def test_platform_interception_success_leaves_the_list_and_a_refusal_stays_with_
             shops=shops,
             secret=SECRET,
             operator="小王",
-            now=at(fake),  # type: ignore[arg-type]
+            now=at(fake),
         )
         assert [r.tracking_no for r, _ in report.requested] == [refs[1].tracking_no]
         assert report.refused == [(refused, "已签收，无法拦截")]
@@ -125,8 +124,6 @@ def test_refunds_are_agreed_one_by_one_never_for_a_parcel_in_transit(ledger: Eng
         shop = connected(ledger, fake, client)
         settings = settings_for(fake)
         sync_shop(ledger, client, shop, settings=settings, secret=SECRET, now=at(fake))
-        from ledger.platform_helpers import current
-
         shop = current(ledger)
         decisions = analyse_ledger(ledger, settings=settings, now=at(fake)).decisions
         returned = [d.aftersale for d in decisions if d.bucket is Bucket.RETURNED]
@@ -161,8 +158,6 @@ def test_a_refund_changed_since_it_was_read_is_not_agreed_blindly(ledger: Engine
         shop = connected(ledger, fake, client)
         settings = settings_for(fake)
         sync_shop(ledger, client, shop, settings=settings, secret=SECRET, now=at(fake))
-        from ledger.platform_helpers import current
-
         shop = current(ledger)
         unshipped = [
             d.aftersale
