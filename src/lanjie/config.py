@@ -22,7 +22,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lanjie.buckets import RULES
-from lanjie.couriers import known_couriers, parse_partners
+from lanjie.couriers import find_courier, known_couriers, parse_partners
 from lanjie.errors import BadInput
 from lanjie.i18n import Lang, Listing, Text, lang_of
 from lanjie.model import Bucket
@@ -33,6 +33,8 @@ MESSAGE_FIELDS = {"courier": "中通", "count": 3, "date": "11-26", "part": 1, "
 REMARK_FIELDS = {"date": "11-26", "status": "已拦截", "courier": "中通", "operator": "小王"}
 CONFIG_FILE = "lanjie.toml"
 DOUDIAN_GATEWAY = "https://openapi-fxg.jinritemai.com"
+KUAIDI100_POLL = "https://poll.kuaidi100.com"
+KUAIDI100_API = "https://api.kuaidi100.com"
 MIN_SECRET_KEY = 32  # characters of LANJIE_SECRET_KEY
 
 _file_values: ContextVar[dict[str, Any] | None] = ContextVar("lanjie_file_values", default=None)
@@ -78,6 +80,22 @@ class Settings(BaseSettings):
     doudian_app_secret: str = Field("", repr=False)
     doudian_base_url: str = DOUDIAN_GATEWAY  # the sandbox: https://openapi-sandbox.jinritemai.com
     sync_minutes: float = Field(10.0, ge=1, le=24 * 60)  # lanjie serve syncs each connected shop this often
+    # 快递100: tracking (poll/query.do) and courier-side interception (label/order, interceptOrder).
+    kuaidi100_customer: str = ""
+    kuaidi100_key: str = Field("", repr=False)
+    kuaidi100_secret: str = Field("", repr=False)
+    kuaidi100_base_url: str = KUAIDI100_POLL
+    kuaidi100_api_url: str = KUAIDI100_API
+    kuaidi100_phone: str = ""  # the shop's sending phone: its last 4 digits let 顺丰 and 中通 parcels be queried
+    # 快递100 locks a number queried more than once per 30 minutes: never less than 30.
+    track_minutes: float = Field(30.0, ge=30, le=24 * 60)
+    track_rate: float = Field(5.0, gt=0, le=100)  # queries a second at most, across the parallel workers
+    track_workers: int = Field(4, ge=1, le=32)
+    public_url: str = ""  # where 快递100 reaches lanjie serve with interception results (https://…)
+    # Each courier's chat group robot (WeCom, DingTalk or Feishu webhook), by courier code or name,
+    # and a DingTalk robot's signing secret when it has one.
+    robots: dict[str, str] = Field(default_factory=dict)
+    robot_secrets: dict[str, str] = Field(default_factory=dict, repr=False)
 
     @field_validator("lang", mode="before")
     @classmethod
@@ -118,6 +136,24 @@ class Settings(BaseSettings):
     @classmethod
     def _remark_template(cls, value: str) -> str:
         return _check_template(value, REMARK_FIELDS)
+
+    @field_validator("robots", "robot_secrets", mode="before")
+    @classmethod
+    def _by_courier(cls, value: object) -> dict[str, str]:
+        """Keys as courier codes: 中通, ZTO and zhongtong all name zhongtong."""
+        if not isinstance(value, dict):
+            raise ValueError(Text("setting_robots_table"))
+        by_code: dict[str, str] = {}
+        unknown = []
+        for name, url in value.items():
+            code = find_courier(str(name))
+            if code is None:
+                unknown.append(str(name))
+            else:
+                by_code[code] = str(url).strip()
+        if unknown:
+            raise ValueError(Text("setting_unknown_partners", names=Listing(unknown), known=known_couriers()))
+        return by_code
 
     @field_validator("flags")
     @classmethod

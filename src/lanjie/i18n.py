@@ -245,6 +245,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{number} 已不在「拦截」清单里，这次没有申请。",
         "{number} is no longer on the intercept list; not asked for.",
     ),
+    "setting_robots_table": (
+        'robots 应写成一张表：快递 = 群机器人的 Webhook 地址，例如 [robots] 下写 zhongtong = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"',
+        'robots must be a table of courier = the group robot\'s webhook URL, e.g. zhongtong = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…" under [robots]',
+    ),
+    # --- 快递100 tracking
+    "kuaidi100_not_configured": (
+        "还没有设置快递100的账号：请在快递100企业管理后台查看 customer 和授权 key，"
+        "设置 LANJIE_KUAIDI100_CUSTOMER、LANJIE_KUAIDI100_KEY（拦截还要 LANJIE_KUAIDI100_SECRET），或写进 lanjie.toml。",
+        "The 快递100 account is not set: find the customer and key in 快递100's console and set "
+        "LANJIE_KUAIDI100_CUSTOMER and LANJIE_KUAIDI100_KEY (and LANJIE_KUAIDI100_SECRET for interception), or put them in lanjie.toml.",
+    ),
+    "tracking_progress": ("正在向快递100查询物流：{done}/{total}…", "Asking 快递100: {done}/{total}…"),
+    "tracking_done": (
+        "✓ 有待办的包裹 {parcels} 个：这次查询 {asked} 个（{not_due} 个 30 分钟内刚查过，不重复查），"
+        "得到 {answered} 个结果，{changed} 笔售后的物流状态有变化，已按新状态分类。",
+        "✓ {parcels} parcels with open work: {asked} asked ({not_due} were asked within the interval and are not asked "
+        "again), {answered} answered, {changed} after-sales now decided on a new logistics state.",
+    ),
+    "tracking_without_courier": (
+        "{n} 个包裹的快递公司还不确定，没有查询：请在 --partners 里写上合作快递，或导入订单导出。",
+        "{n} parcels have no certain courier and were not asked about: name your couriers with --partners, or import the order export.",
+    ),
+    "tracking_error": (
+        "{number}：{error}（上次知道的状态保留不变）",
+        "{number}: {error} (its last known state is kept)",
+    ),
+    "tracking_more_errors": ("……还有 {n} 个单号查询失败。", "… and {n} more numbers failed."),
     # --- files
     "file_not_found": (
         "找不到文件：{path}。请检查文件名和所在文件夹。",

@@ -107,6 +107,7 @@ def _import(
 def run(
     files: MaybeFiles = None,
     sync: Annotated[bool, typer.Option("--sync", help="先从抖店开放平台同步所有已连接的店铺")] = False,
+    track: Annotated[bool, typer.Option("--track", help="生成清单前先向快递100刷新包裹的物流")] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="输出文件夹（默认 ./lanjie-输出-年月日-时分/）")
     ] = None,
@@ -146,10 +147,16 @@ def run(
         with Activity(lang) as activity:
             if reading is not None:
                 analysis = _import(reading, settings, ctx.now, ctx.ledger(), encoding, activity)
-            else:
+            if track:
+                from lanjie.cli.track import track_parcels
+
+                track_parcels(ctx, [], quiet=False)
+            if reading is None or track:
                 from lanjie.pipeline import analyse_ledger
 
+                imported = analysis.import_report if reading is not None else None
                 analysis = analyse_ledger(ctx.ledger(), settings=settings, now=ctx.now)
+                analysis.import_report = imported
             activity.stage(t("writing", lang))
             target = out or default_out_dir(ctx.now)
             with bulk_work():

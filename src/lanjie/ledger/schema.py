@@ -356,3 +356,36 @@ remark_pushes = Table(
     Column("claimed_by", String(100), nullable=False),
     Column("error", Text),  # the platform's reason, when it refused
 )
+
+# Failed web logins, counted in the ledger so every server sharing it throttles alike: one row
+# per client address and name tried, and one per address whatever the name (name_hash "").
+# The name is kept as its SHA-256: bounded in length, and a password typed into the name
+# field by mistake is never stored readable.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("address", String(100), primary_key=True),
+    Column("name_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=False),
+    Index(None, "last_failed_at"),
+)
+
+# What 快递100 said about each parcel last: the latest route line and its time, with when it was
+# asked (the service locks a number asked again within 30 minutes) and the last failure, which
+# never erases the state known before it.
+parcel_tracking = Table(
+    "parcel_tracking",
+    metadata,
+    Column("shop_id", Integer, primary_key=True),
+    Column("tracking_no", String(64), primary_key=True),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("checked_at", UTCDateTime),  # the last answer
+    Column("state", String(32)),  # lanjie's LogisticsState
+    Column("state_name", String(32)),  # 快递100's word: 在途, 派件, 签收 …
+    Column("route", Text),  # the latest route line
+    Column("route_at", UTCDateTime),
+    Column("error", Text),
+    Column("source", String(16), nullable=False),
+    Index(None, "asked_at"),
+)
