@@ -240,7 +240,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} remarks were written already; not written again.",
     ),
     "courier_platform_button": ("平台拦截", "Platform intercept"),
-    "platform_back": ("返回清单", "Back to the list"),
+    "platform_back": ("刷新清单", "Reload the list"),
     "courier_platform_not_listed": (
         "{number} 已不在「拦截」清单里，这次没有申请。",
         "{number} is no longer on the intercept list; not asked for.",
@@ -272,6 +272,106 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{number}: {error} (its last known state is kept)",
     ),
     "tracking_more_errors": ("……还有 {n} 个单号查询失败。", "… and {n} more numbers failed."),
+    # --- chat-group robots (lanjie notify) and interception through 快递100 (lanjie intercept --kuaidi100)
+    "notify_which": (
+        "请用 --courier 指定发到哪个快递的群（如 --courier 中通）。",
+        "Name the courier whose group gets the list with --courier (e.g. --courier 中通).",
+    ),
+    "notify_one_list": (
+        "--chase 和 --verify 只能选一个：一次发一份清单。",
+        "Use --chase or --verify, not both: one list at a time.",
+    ),
+    "notify_no_robot": (
+        '{courier}的群没有设置群机器人：在 lanjie.toml 的 [robots] 下写 {code} = "群机器人的 Webhook 地址"（企业微信、钉钉、飞书）。'
+        "普通微信群没有接口：请照旧复制 .txt 里的消息发到群里，再用 lanjie sent 记录。",
+        "{courier}'s group has no robot: put {code} = \"the robot's webhook URL\" under [robots] in lanjie.toml (企业微信, 钉钉, 飞书). "
+        "Plain WeChat groups have no API: copy the .txt's message into the group as before, then record it with lanjie sent.",
+    ),
+    "notify_bad_robot": (
+        "{courier}的群机器人地址认不出（支持企业微信、钉钉、飞书的 Webhook）：请检查 lanjie.toml 里 [robots] 的 {code}。",
+        "{courier}'s robot address is not a known webhook (企业微信, 钉钉, 飞书): check {code} under [robots] in lanjie.toml.",
+    ),
+    "notify_nothing": (
+        "{courier}现在没有「{what}」的单号，什么都没有发。",
+        "{courier}: nothing is on the {what} list; nothing was sent.",
+    ),
+    "notify_preview": (
+        "将用{robot}群机器人发到{courier}的群：{n} 个单号，共 {parts} 条消息。",
+        "To post to {courier}'s group with its {robot} robot: {n} numbers in {parts} messages.",
+    ),
+    "notify_part_heading": ("—— 第 {part}/{parts} 条 ——", "—— message {part} of {parts} ——"),
+    "notify_ask": (
+        "用{robot}群机器人把这 {parts} 条消息发到{courier}的群？",
+        "Post these {parts} messages to {courier}'s group with its {robot} robot?",
+    ),
+    "notify_needs_yes": (
+        "这一步会把消息发到快递群，需要确认：在终端里运行并回答 y，或加上 --yes。",
+        "This posts to the courier's group and needs a confirmation: run it in a terminal and answer y, or add --yes.",
+    ),
+    "notify_busy": (
+        "{courier}的「{what}」清单正由别人发送，这次没有发：稍后再看清单。",
+        "Someone else is posting {courier}'s {what} list right now; nothing was sent. Look at the list again shortly.",
+    ),
+    "notify_sent": (
+        "✓ 已发到{courier}的群（共 {parts} 条消息），{n} 个单号记为「{done}」，操作人 {who}。",
+        '✓ Posted to {courier}\'s group ({parts} messages); {n} numbers recorded as "{done}" by {who}.',
+    ),
+    "notify_none_sent": (
+        "✗ 没有发到{courier}的群：共 {parts} 条消息，第 1 条就没有发出（{reason}）。什么都没有记录。",
+        "✗ Nothing reached {courier}'s group: of {parts} messages, the first was not accepted ({reason}). Nothing was recorded.",
+    ),
+    "notify_partly_sent": (
+        "✗ 共 {parts} 条消息，第 {sent} 条已发到{courier}的群，第 {failed} 条没有发出（{reason}）。"
+        "这次没有记录任何单号：处理好后重新发送（会从第 1 条重发），或把其余的消息复制到群里，再用 lanjie sent 记录。",
+        "✗ Of {parts} messages, {sent} reached {courier}'s group and message {failed} was not accepted ({reason}). "
+        "Nothing was recorded: send again once it is fixed (from message 1), or paste the rest into the group and record it with lanjie sent.",
+    ),
+    "robot_kind_wecom": ("企业微信", "WeCom"),
+    "robot_kind_dingtalk": ("钉钉", "DingTalk"),
+    "robot_kind_feishu": ("飞书", "Feishu"),
+    "intercept_one_way": (
+        "请选一种拦截方式：--platform（抖店平台拦截）或 --kuaidi100（通过快递100向快递公司申请），只能选一个。"
+        "发到快递群的清单用 lanjie run 生成，或用 lanjie notify 发到群机器人。",
+        "Choose one way to intercept: --platform (抖店's own interception) or --kuaidi100 (through 快递100 to the courier). "
+        "Lists for the courier groups come from lanjie run, or go to a group robot with lanjie notify.",
+    ),
+    "kuaidi100_no_public_url": (
+        "快递100 的拦截结果只通过回调送回：请把 public_url（LANJIE_PUBLIC_URL）设为外网能访问 lanjie serve 的 http(s) 地址，"
+        "如 https://lanjie.example.com，结果会发到它的 /hooks/kuaidi100。什么都没有申请。",
+        "快递100 sends interception results only by callback: set public_url (LANJIE_PUBLIC_URL) to the http(s) address where "
+        "the internet reaches lanjie serve, e.g. https://lanjie.example.com; results go to its /hooks/kuaidi100. Nothing was asked.",
+    ),
+    "kuaidi100_needs_yes": (
+        "这一步会通过快递100申请拦截（按次收费），需要确认：在终端里运行并回答 y，或加上 --yes。",
+        "This asks 快递100 to intercept (charged per request) and needs a confirmation: run it in a terminal and answer y, or add --yes.",
+    ),
+    "kuaidi100_intercept_ask": (
+        "通过快递100申请拦截这 {n} 个包裹？快递100 按次收费，结果稍后回调。",
+        "Ask 快递100 to intercept these {n} parcels? 快递100 charges per request; the results come back later.",
+    ),
+    "kuaidi100_intercept_done": (
+        "✓ 快递100 已受理 {n} 个包裹的拦截，已记为已发拦截，不再进群消息；结果会回调到 lanjie serve。",
+        "✓ 快递100 accepted {n} interceptions; they are recorded as requested and leave the group messages. "
+        "The results come back to lanjie serve.",
+    ),
+    "kuaidi100_refused_one": (
+        "{number}：快递100 不能拦截（{reason}），它还留在快递群清单里。",
+        "{number}: 快递100 cannot intercept it ({reason}); it stays on the courier group's list.",
+    ),
+    "kuaidi100_skipped_one": (
+        "{number}：快递公司不确定，没有申请。",
+        "{number}: its courier is not certain; not asked for.",
+    ),
+    "kuaidi100_uncertain_one": (
+        "{number}：请求已发出，但没有收到快递100的答复，拦截可能已经生效。没有记录，也没有重发："
+        "请等结果回调或在快递100后台查看，不要马上重新申请（会再次收费）。",
+        "{number}: the request went out but 快递100 did not answer; it may have been carried out. Nothing was recorded "
+        "or sent again: wait for the result or check in 快递100 before asking again (a new request is charged again).",
+    ),
+    "kuaidi100_stopped": (
+        "✗ 快递100 出错，这次到此为止（还有 {n} 个包裹没有申请）：{reason}",
+        "✗ 快递100 failed, so the run stopped ({n} parcels not asked for): {reason}",
+    ),
     # --- files
     "file_not_found": (
         "找不到文件：{path}。请检查文件名和所在文件夹。",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -24,8 +26,9 @@ from lanjie.ledger.accounts import SESSION_IDLE, has_users
 from lanjie.ledger.database import explain_db_error
 from lanjie.model import SHANGHAI
 from lanjie.web.context import NeedsLogin, NeedsOperator, Web, error_page
+from lanjie.web.doudian import BackgroundSync, configured
 from lanjie.web.guard import Gate, HostAndHeaders, add_security_headers
-from lanjie.web.routes import auth, couriers, downloads, imports, pages, remarks
+from lanjie.web.routes import auth, couriers, downloads, imports, pages, platform, remarks
 
 STATIC = Path(__file__).parent / "static"
 LOG = logging.getLogger("lanjie.web")
@@ -52,11 +55,27 @@ def create_app(
     clock: Callable[[], datetime] = _now,
     allowed_hosts: Iterable[str] | None = None,
     secure_cookies: bool | None = None,
+    background_sync: bool = False,
 ) -> FastAPI:
     """The workbench. `team`: served to the network; a ledger with accounts asks for a login
     whatever `team` says. `allowed_hosts`: the Host names served (None: any, for tests driving
-    the app in-process). `secure_cookies`: served behind HTTPS (default: the setting)."""
-    app = FastAPI(title="lanjie 拦截工作台", docs_url=None, redoc_url=None, openapi_url=None)
+    the app in-process). `secure_cookies`: served behind HTTPS (default: the setting).
+    `background_sync`: sync the connected 抖店 shops every `sync_minutes` while the app runs
+    (lanjie serve; off for tests unless they ask), when the app's key and secret are set."""
+    syncer = BackgroundSync(ledger, settings, clock=clock) if background_sync and configured(settings) else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if syncer is not None:
+            syncer.start()
+        try:
+            yield
+        finally:
+            if syncer is not None:
+                await anyio.to_thread.run_sync(syncer.stop)
+
+    app = FastAPI(title="lanjie 拦截工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.syncer = syncer
     secure = settings.secure_cookies if secure_cookies is None else secure_cookies
     hosts = None if allowed_hosts is None else frozenset(h.strip().lower() for h in allowed_hosts)
     web = Web(ledger, settings, team or has_users(ledger), clock, allowed_hosts=hosts, secure_cookies=secure)
@@ -73,7 +92,7 @@ def create_app(
     )
     app.add_middleware(HostAndHeaders)  # outermost: a foreign Host is refused before anything
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, couriers, remarks, imports, downloads, auth):
+    for module in (pages, couriers, remarks, imports, downloads, auth, platform):
         app.include_router(module.router)
 
     @app.exception_handler(LanjieError)

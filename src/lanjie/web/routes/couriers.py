@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
 
 from lanjie.buckets import LISTED, RULES
 from lanjie.couriers import BY_CODE, courier_name
@@ -30,9 +31,13 @@ from lanjie.ledger.actions import (
 from lanjie.ledger.workview import refresh_work
 from lanjie.model import SHANGHAI, Bucket
 from lanjie.outputs.messages import courier_messages
+from lanjie.platform.access import server_secret
+from lanjie.platform.connections import connected_shops
+from lanjie.platform.intercepts import InterceptReport, intercept_on_platform
 from lanjie.remarks import remark_date
 from lanjie.web import data
-from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render
+from lanjie.web.context import Csrf, Operator, Web, WebDep, WorkDep, all_shops, render
+from lanjie.web.doudian import client_for, configured
 from lanjie.work import CourierGroup, ParcelLine
 
 router = APIRouter()
@@ -96,6 +101,8 @@ def courier_page(
         )
         tab_totals = {key: sum(n for _, n in data.courier_counts(conn, ids, key)) for key in TABS}
         awaiting = data.awaiting_answer(conn, ids, courier) if bucket == Bucket.VERIFY.value and code else []
+        # 平台拦截 asks the platform with the courier's code: never for 未识别快递.
+        platform = bucket == Bucket.INTERCEPT.value and courier is not None and _platform_ready(web, conn)
     template = {
         Bucket.INTERCEPT.value: settings.intercept_template,
         Bucket.CHASE.value: settings.chase_template,
@@ -153,7 +160,12 @@ def courier_page(
         flash=request.session.pop("flash", None),
         awaiting=awaiting,
         answers=VERIFY_ANSWERS,
+        platform=platform,
     )
+
+
+def _platform_ready(web: Web, conn: Connection) -> bool:
+    return configured(web.settings) and bool(connected_shops(conn))
 
 
 def _refs(parcel: list[str]) -> list[tuple[int, str]]:
@@ -290,3 +302,54 @@ def _recorded(request: Request, sentence: str, location: str, part: int) -> Resp
         answer.headers["HX-Redirect"] = location
         return answer
     return RedirectResponse(location, status_code=303)
+
+
+def _intercept_lines(report: InterceptReport, missing: list[str], web: WebDep) -> list[tuple[str, str]]:
+    """What 平台拦截 did, a line each: (ok / warn / bad, sentence)."""
+    lang = web.settings.lang
+    cost = f"{sum(c for _, c in report.requested) / 100:.2f}"
+    lines = [("ok", t("intercept_done", lang, n=len(report.requested), cost=cost))]
+    lines += [("bad", t("intercept_refused", lang, number=r.tracking_no, reason=why)) for r, why in report.refused]
+    lines += [
+        ("warn", t("sent_already", lang, number=e.parcel.tracking_no, by=e.by, at=_said(e.at))) for e in report.already
+    ]
+    lines += [("warn", t("intercept_busy", lang, number=r.tracking_no)) for r in report.busy]
+    lines += [("warn", t("intercept_skipped", lang, number=r.tracking_no)) for r in report.skipped]
+    lines += [("warn", t("courier_platform_not_listed", lang, number=number)) for number in missing]
+    return lines
+
+
+@router.post("/couriers/platform", dependencies=[Csrf])
+def platform_intercept(
+    request: Request,
+    web: WebDep,
+    who: Operator,
+    parcel: Annotated[list[str], Form()],
+    part: Annotated[int, Form()] = 1,
+    code: Annotated[str, Form()] = "",
+    shop: Annotated[str, Form()] = "",
+) -> Response:
+    """平台拦截: ask 抖店 to intercept the parcels of one message (it costs the shop money: the
+    page asks first). Parcels no longer on the 拦截 list are reported, not asked for; an accepted
+    one is recorded as sent and leaves the list; a refused one stays, with the platform's reason."""
+    refs = _refs(parcel)
+    now = web.now()
+    refresh_work(web.ledger, settings=web.settings, now=now)
+    with web.ledger.connect() as conn:
+        listed = data.listed_parcels(conn, Bucket.INTERCEPT.value, refs)
+        shops = {s.shop_id: s for s in connected_shops(conn)}
+    missing = [number for shop_id, number in refs if (shop_id, number) not in listed]
+    parcels = [
+        ParcelRef(shop_id, number, row.courier, row.aftersale_id, row.order_id)
+        for shop_id, number in refs
+        if (row := listed.get((shop_id, number))) is not None
+    ]
+    report = InterceptReport()
+    if parcels:
+        with client_for(web.settings, web.clock) as client:
+            report = intercept_on_platform(
+                web.ledger, client, parcels, shops=shops, secret=server_secret(web.settings), operator=who, now=now
+            )
+        refresh_work(web.ledger, settings=web.settings, now=now)
+    back = _list_url(Bucket.INTERCEPT.value, code if code in BY_CODE else None, shop or None)
+    return render(request, "_platform_lines.html", lines=_intercept_lines(report, missing, web), back=back, part=part)

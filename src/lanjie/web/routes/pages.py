@@ -9,6 +9,7 @@ from lanjie.buckets import RULES
 from lanjie.errors import NotFound
 from lanjie.ledger.queries import aftersale_detail, history, stats
 from lanjie.model import Bucket
+from lanjie.platform.connections import connected_shops
 from lanjie.web import data
 from lanjie.web.context import Operator, WorkDep, all_shops, render
 
@@ -39,6 +40,7 @@ def workbench(
         rows, paging = data.open_work(conn, ids, number=page, size=PAGE_SIZE, total=total, bucket=bucket)
         hours = data.deadline_hours(conn, ids, now=web.now())
         couriers = data.courier_counts(conn, ids, Bucket.INTERCEPT.value)
+        synced = [s for s in connected_shops(conn) if ids is None or s.shop_id in ids]
     return render(
         request,
         "workbench.html",
@@ -53,6 +55,7 @@ def workbench(
         bucket=bucket,
         buckets=[b for b in Bucket if b is not Bucket.OUT_OF_SCOPE],
         labels={b: rule.label for b, rule in RULES.items()},
+        synced=synced,
     )
 
 

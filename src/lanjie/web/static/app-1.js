@@ -103,3 +103,13 @@ document.addEventListener("change", (event) => {
   const picker = event.target.closest && event.target.closest("[data-submit-on-change]");
   if (picker && picker.form) picker.form.submit();
 });
+
+// A form that costs money or cannot be undone (平台拦截, 写入抖店, 断开) asks first: its
+// data-confirm is the question. Listened to while capturing, before htmx sees the submit.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest && event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
