@@ -120,10 +120,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "备注有 {n} 个字，抖店最多 {max} 个字：请在设置里把 remark_template 改短",
         "the remark has {n} characters, 抖店 takes at most {max}: shorten remark_template in the settings",
     ),
-    "intercept_how": (
-        "请说明用哪种方式拦截：--platform（抖店平台拦截）。发到快递群的清单用 lanjie run 生成。",
-        "Say how to intercept: --platform (抖店's own interception). Lists for the courier groups come from lanjie run.",
-    ),
     "intercept_which": (
         "请用 --courier 指定快递（如 --courier 中通），或用 --all 表示所有快递（二选一）。",
         "Name a courier with --courier (e.g. --courier 中通), or use --all for every courier (one or the other).",

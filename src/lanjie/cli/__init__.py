@@ -3,8 +3,8 @@
 # isort: off
 # Commands appear in `lanjie --help` in the order their modules register them.
 from lanjie.cli.common import app
-from lanjie.cli import work, ledger, platform, track, web, demo
+from lanjie.cli import work, ledger, platform, notify, track, web, demo
 
 # isort: on
 
-__all__ = ["app", "demo", "ledger", "platform", "track", "web", "work"]
+__all__ = ["app", "demo", "ledger", "notify", "platform", "track", "web", "work"]

@@ -28,7 +28,7 @@ from lanjie.model import SHANGHAI
 from lanjie.web.context import NeedsLogin, NeedsOperator, Web, error_page
 from lanjie.web.doudian import BackgroundSync, configured
 from lanjie.web.guard import Gate, HostAndHeaders, add_security_headers
-from lanjie.web.routes import auth, couriers, downloads, imports, pages, platform, remarks
+from lanjie.web.routes import auth, couriers, downloads, imports, kuaidi100, pages, platform, remarks
 
 STATIC = Path(__file__).parent / "static"
 LOG = logging.getLogger("lanjie.web")
@@ -92,7 +92,7 @@ def create_app(
     )
     app.add_middleware(HostAndHeaders)  # outermost: a foreign Host is refused before anything
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, couriers, remarks, imports, downloads, auth, platform):
+    for module in (pages, couriers, remarks, imports, downloads, auth, platform, kuaidi100):
         app.include_router(module.router)
 
     @app.exception_handler(LanjieError)

@@ -28,7 +28,7 @@ FORM_LIMIT = 2 * MB  # any post but an upload: forms of a few hundred selected n
 UPLOAD_ENVELOPE = MB  # multipart's headers and boundaries around the files
 OPEN_POSTS = frozenset({"/login", "/logout", "/operator"})  # posted before anyone is known
 # Posted by the 抖店 platform, never a browser: no login and no CSRF token, its signature checked instead.
-HOOK_POSTS = frozenset({"/hooks/doudian"})
+HOOK_POSTS = frozenset({"/hooks/doudian", "/hooks/kuaidi100"})
 SESSION_TOKEN = "sid"  # in the signed cookie: the random token whose hash the ledger keeps
 
 # Pages use only their own scripts and styles: no inline <script>, style= or on…= attributes
