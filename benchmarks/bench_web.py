@@ -3,7 +3,8 @@
     python benchmarks/bench_web.py [--rows 100000] [--repeat 20]
 
 For each database: import the export with `lanjie import`, start `lanjie serve`, then time over
-HTTP (median of the repeats) the workbench (/) and a courier page (/couriers/zhongtong), against a
+HTTP (median of the repeats) the workbench (/), a courier page (/couriers/zhongtong) and single
+list-file downloads (拦截-中通.txt, 备注.txt), against a
 bare `SELECT count(*) FROM aftersales` on the same database in the same run. The first page after
 an import also brings the decided work up to date (deciding all 100,000 once); that is reported
 on its own.
@@ -31,6 +32,7 @@ from sqlalchemy.engine import make_url
 from common import NOW, export_file
 
 PAGES = {"workbench /": "/", "courier page /couriers/zhongtong": "/couriers/zhongtong"}
+DOWNLOADS = ("拦截-中通.txt", "备注.txt")  # one file, built alone
 
 
 def timed(action: Callable[[], object], repeat: int) -> float:
@@ -89,6 +91,11 @@ def bench(url: str, export: Path, repeat: int) -> None:
             page = timed(lambda path=path: client.get(path).raise_for_status(), repeat)
             size = len(client.get(path).content) / 1024
             print(f"  {name:<34}: {page * 1000:8.1f} ms  {page / baseline:6.1f}× the count  ({size:.0f} KiB)")
+        for name in DOWNLOADS:
+            path = f"/downloads/files/{name}"
+            took = timed(lambda path=path: client.get(path).raise_for_status(), max(1, repeat // 4))
+            size = len(client.get(path).content) / 1024
+            print(f"  download {name:<25}: {took * 1000:8.1f} ms  {took / baseline:6.1f}× the count  ({size:.0f} KiB)")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -26,17 +26,21 @@ def default_out_dir(now: datetime) -> Path:
     return Path(f"lanjie-输出-{now.astimezone(SHANGHAI):%Y%m%d-%H%M}")
 
 
-_TEMPLATES: dict[Bucket, Callable[[Settings], str]] = {
+TEMPLATES: dict[Bucket, Callable[[Settings], str]] = {
     Bucket.INTERCEPT: lambda settings: settings.intercept_template,
     Bucket.CHASE: lambda settings: settings.chase_template,
     Bucket.VERIFY: lambda settings: settings.verify_template,
 }
 
 
+def text_bytes(text: str) -> bytes:
+    """A text file as lanjie writes it. BOM + CRLF: opens correctly in Notepad on the shop's
+    Windows PC; pastes cleanly anywhere."""
+    return ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8")
+
+
 def _write_text(path: Path, text: str) -> None:
-    # BOM + CRLF: opens correctly in Notepad on the shop's Windows PC; pastes cleanly anywhere.
-    with path.open("w", encoding="utf-8-sig", newline="\r\n") as handle:
-        handle.write(text)
+    path.write_bytes(text_bytes(text))
 
 
 def _courier_texts(
@@ -62,7 +66,7 @@ def output_files(analysis: Analysis) -> dict[str, str]:
     date = remark_date(analysis.now)
     files: dict[str, str] = {}
     for bucket in LISTED:
-        template = _TEMPLATES[bucket](settings)
+        template = TEMPLATES[bucket](settings)
         list_name = RULES[bucket].list_name
         assert list_name is not None
         files |= _courier_texts(analysis.groups(bucket), list_name, template, settings.chunk_size, date)

@@ -17,10 +17,11 @@ from starlette.responses import FileResponse
 from lanjie.buckets import LISTED, RULES
 from lanjie.couriers import courier_name
 from lanjie.errors import NotFound
-from lanjie.outputs.folder import workbook_name, write_one, write_output_folder
+from lanjie.outputs.folder import text_bytes, workbook_name, write_one, write_output_folder
 from lanjie.pipeline import analyse_ledger
 from lanjie.web import data
-from lanjie.web.context import Operator, WebDep, WorkDep, all_shops, render
+from lanjie.web.context import Operator, WorkDep, all_shops, render
+from lanjie.web.listfiles import list_file
 from lanjie.work import bulk_work
 
 router = APIRouter()
@@ -42,11 +43,20 @@ def downloads_page(request: Request, web: WorkDep, _who: Operator, shop: str | N
 
 
 @router.get("/downloads/files/{name}")
-def download(web: WebDep, who: Operator, name: str, shop: str | None = None) -> Response:
-    """One file of the output folder for the current work (only that file is built), or all of them zipped."""
+def download(web: WorkDep, who: Operator, name: str, shop: str | None = None) -> Response:
+    """One file of the output folder for the current work (only that file is built), or all of them zipped.
+
+    The list files come straight from the kept work; the workbook, decisions.json and the zip
+    decide the work again, as `lanjie run` does."""
     settings = web.settings.model_copy(update={"operator": who})
     with web.ledger.connect() as conn:
-        shops = [shop] if shop and data.shop_filter(conn, shop) else []  # an unknown shop is an error, not every shop
+        ids = data.shop_filter(conn, shop)
+        shops = [shop] if shop and ids else []  # an unknown shop is an error, not every shop
+        text = list_file(conn, ids, name, settings=settings, now=web.now(), operator=who)
+    if text is not None:
+        return Response(
+            text_bytes(text), media_type="text/plain; charset=utf-8", headers={"Content-Disposition": _attachment(name)}
+        )
     folder = Path(tempfile.mkdtemp(prefix="lanjie-download-"))
     with bulk_work():
         analysis = analyse_ledger(web.ledger, settings=settings, now=web.now(), shops=shops)
