@@ -1,23 +1,23 @@
 """Accounts for team mode: argon2id password hashes, sessions kept in the ledger, and logins
 that slow down after failures (per client address and account, so a stranger cannot lock out
-a colleague)."""
+a colleague), counted in the ledger too, so every server sharing it knows them."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from lanjie.errors import BadInput, LanjieError
 from lanjie.ledger.database import write_transaction
-from lanjie.ledger.schema import sessions, users
+from lanjie.ledger.schema import login_failures, sessions, users
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended cost
 # A hash to verify against when the name is unknown, so both cases take as long.
@@ -28,7 +28,7 @@ FREE_ATTEMPTS_PER_ADDRESS = 10  # per client address, whatever the names tried
 MAX_WAIT = timedelta(minutes=15)
 SESSION_IDLE = timedelta(days=14)  # a session unused this long has ended
 SEEN_EVERY = timedelta(minutes=5)  # how often a session's last_seen_at is written
-MAX_TRACKED = 10_000  # failure counters kept in memory before old ones are dropped
+FAILURES_KEPT = timedelta(days=1)  # failures older than this are forgotten
 
 
 class LoginFailed(LanjieError):
@@ -175,44 +175,79 @@ def wait_before_next_try(failures: int, free: int = FREE_ATTEMPTS) -> timedelta:
 
 
 class LoginThrottle:
-    """Failed logins counted per (client address, name) and per client address, in memory.
+    """Failed logins counted per (client address, name) and per client address, in the ledger,
+    so every server sharing it throttles alike.
 
     Keyed by the address as well as the name: failures from a stranger's machine slow down
     that machine only, never the colleague logging in from their own. Unknown names are
-    counted like known ones, so being throttled says nothing about whether a name exists."""
+    counted like known ones, so being throttled says nothing about whether a name exists.
+    Each method talks to the database: call them off the event loop."""
 
-    def __init__(self) -> None:
-        self._failures: dict[tuple[str, str | None], tuple[int, datetime]] = {}
-        self._lock = threading.Lock()
-
-    def _keys(self, address: str, name: str) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
-        return (address, name), (address, None)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def wait(self, address: str, name: str, *, now: datetime) -> timedelta:
         """How long this address must still wait before trying this name (zero: go ahead)."""
-        pair, whole = self._keys(address, name)
-        with self._lock:
-            ready = now
-            for key, free in ((pair, FREE_ATTEMPTS), (whole, FREE_ATTEMPTS_PER_ADDRESS)):
-                if key in self._failures:
-                    count, last = self._failures[key]
-                    ready = max(ready, last + wait_before_next_try(count, free))
+        address, pair = _throttle_keys(address, name)
+        query = select(login_failures.c.name_hash, login_failures.c.failures, login_failures.c.last_failed_at).where(
+            login_failures.c.address == address, login_failures.c.name_hash.in_((pair, _WHOLE_ADDRESS))
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        ready = now
+        for row in rows:
+            free = FREE_ATTEMPTS_PER_ADDRESS if row.name_hash == _WHOLE_ADDRESS else FREE_ATTEMPTS
+            ready = max(ready, row.last_failed_at + wait_before_next_try(row.failures, free))
         return ready - now
 
     def failed(self, address: str, name: str, *, now: datetime) -> None:
-        with self._lock:
-            if len(self._failures) >= MAX_TRACKED:
-                self._forget_old(now)
-            for key in self._keys(address, name):
-                count, _ = self._failures.get(key, (0, now))
-                self._failures[key] = (count + 1, now)
+        """Count one failure for this address and name, and for the address."""
+        address, pair = _throttle_keys(address, name)
+        with write_transaction(self.engine) as conn:
+            _count_failure(conn, address, pair, now)
+            _forget_old_failures(conn, now)
 
     def succeeded(self, address: str, name: str) -> None:
-        with self._lock:
-            for key in self._keys(address, name):
-                self._failures.pop(key, None)
+        address, pair = _throttle_keys(address, name)
+        with write_transaction(self.engine) as conn:
+            for key in (_WHOLE_ADDRESS, pair):  # in the order `failed` locks them
+                conn.execute(
+                    delete(login_failures).where(login_failures.c.address == address, login_failures.c.name_hash == key)
+                )
 
-    def _forget_old(self, now: datetime) -> None:
-        old = [key for key, (_, last) in self._failures.items() if now - last > MAX_WAIT]
-        for key in old or list(self._failures)[: MAX_TRACKED // 10]:
-            del self._failures[key]
+
+_WHOLE_ADDRESS = ""  # the name_hash of the row counting an address's failures whatever the name
+
+
+def _throttle_keys(address: str, name: str) -> tuple[str, str]:
+    """The address as stored, and the key of this name tried from it (see schema.login_failures)."""
+    return address[:100], hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+def _count_failure(conn: Connection, address: str, pair: str, now: datetime) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE for both rows: failures on two servers at the same
+    moment are both counted, never one lost to the other's read-modify-write."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    # The address's own row first, always: two servers counting the same address lock its rows
+    # in the same order, so they never deadlock.
+    rows = [
+        {"address": address, "name_hash": key, "failures": 1, "last_failed_at": now} for key in (_WHOLE_ADDRESS, pair)
+    ]
+    statement = dialect_insert(login_failures).values(rows)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[login_failures.c.address, login_failures.c.name_hash],
+            set_={"failures": login_failures.c.failures + 1, "last_failed_at": statement.excluded.last_failed_at},
+        )
+    )
+
+
+def _forget_old_failures(conn: Connection, now: datetime) -> None:
+    """Delete the failures older than FAILURES_KEPT, skipping any row another server holds
+    (PostgreSQL): this never waits, so it cannot deadlock with one counting or clearing it."""
+    old = (
+        select(login_failures.c.address, login_failures.c.name_hash)
+        .where(login_failures.c.last_failed_at < now - FAILURES_KEPT)
+        .with_for_update(skip_locked=True)
+    )
+    conn.execute(delete(login_failures).where(tuple_(login_failures.c.address, login_failures.c.name_hash).in_(old)))

@@ -53,7 +53,10 @@ class Web:
     clock: Callable[[], datetime]
     allowed_hosts: frozenset[str] | None = None  # Host headers served (None: any, for tests in-process)
     secure_cookies: bool = False  # served behind HTTPS: cookies only over HTTPS
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    throttle: LoginThrottle = field(init=False)  # failed logins, counted in the ledger for every server
+
+    def __post_init__(self) -> None:
+        self.throttle = LoginThrottle(self.ledger)
 
     def now(self) -> datetime:
         return self.clock()

@@ -66,13 +66,14 @@ async def login(
     free try all cost one argon2 verification (off the event loop) and the same delay."""
     name = name.strip()
     address = request.client.host if request.client else ""
-    wait = web.throttle.wait(address, name, now=web.now())
+    # The failures are counted in the ledger (every server sharing it throttles alike): off the event loop.
+    wait = await anyio.to_thread.run_sync(partial(web.throttle.wait, address, name, now=web.now()))
     user = await anyio.to_thread.run_sync(partial(verify_login, web.ledger, name, password))
     error: LanjieError | None = None
     if wait.total_seconds() > 0:
         error = LoginThrottled("login_throttled", seconds=int(wait.total_seconds()) + 1)
     elif user is None:
-        web.throttle.failed(address, name, now=web.now())
+        await anyio.to_thread.run_sync(partial(web.throttle.failed, address, name, now=web.now()))
         error = LoginFailed("login_failed")
     if error is not None or user is None:
         await asyncio.sleep(FAILED_LOGIN_DELAY)
@@ -84,7 +85,7 @@ async def login(
             next=_safe_next(next),
             error=error.render(web.settings.lang),
         )
-    web.throttle.succeeded(address, name)
+    await anyio.to_thread.run_sync(partial(web.throttle.succeeded, address, name))
     token = await anyio.to_thread.run_sync(partial(start_session, web.ledger, user, now=web.now()))
     await _end(request, web)
     request.session.clear()  # a new session on login: nothing carried over from before
