@@ -21,7 +21,7 @@ from lanjie.ledger.records import (
     load_written_remarks,
     shop_ids,
 )
-from lanjie.ledger.workview import mark_stale
+from lanjie.ledger.workview import mark_stale, write_import_work
 from lanjie.model import AfterSale, Decision, LedgerFacts
 from lanjie.triage import triage
 from lanjie.work import Analysis, bulk_work
@@ -116,6 +116,9 @@ def record_and_analyse(
             already = {earlier.file for earlier in report.already_imported}
             record_problems(conn, report.import_id, batch, {s.name for s in batch.sources} - already)
             mark_stale(conn, report.import_id)
+            complete = {name: id_ for name, id_ in report.shops.items() if id_ not in report.behind_shops}
+            analysis = decided[0]
+            write_import_work(conn, report.import_id, complete, analysis.decisions, analysis.facts, settings)
 
         report = import_batch(
             ledger,

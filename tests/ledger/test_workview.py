@@ -40,7 +40,8 @@ def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_p
     rows = [aftersale(售后单号=f"10{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)]
     rows.append(aftersale(售后单号="109", 售后类型="退货退款"))
     load(ledger, tmp_path, DAY1, rows)
-    assert refresh_work(ledger, settings=settings, now=DAY1).shops_rebuilt == 1
+    # The import decided its shop's work in its own transaction: the first page has nothing to do.
+    assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed(0, 0)
     assert (
         kept(ledger)
         == decided_now(ledger, DAY1)
@@ -70,8 +71,30 @@ def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_p
     ]
     load(ledger, tmp_path, DAY1 + timedelta(days=2), day2)
     refreshed = refresh_work(ledger, settings=settings, now=later)
-    assert refreshed.shops_rebuilt == 1
+    assert refreshed == Refreshed(0, 0)  # the import's own events are part of the work it wrote
     assert kept(ledger) == decided_now(ledger, later) == {"100": "returning", "301": "intercept"}
+
+
+def test_an_older_export_imported_late_leaves_the_work_to_the_next_page(ledger: Engine, tmp_path: Path) -> None:
+    settings = load_settings()
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号="101", 发货物流单号=NUMBERS[0])])
+    refresh_work(ledger, settings=settings, now=DAY1)
+    earlier = DAY1 - timedelta(hours=3)
+    load(ledger, tmp_path, earlier, [aftersale(售后单号="101", 发货物流单号=NUMBERS[0]), aftersale(售后单号="102")])
+    refresh_work(ledger, settings=settings, now=DAY1)
+    assert kept(ledger) == decided_now(ledger, DAY1) == {"101": "intercept"}
+
+
+def test_the_first_import_into_a_ledger_with_unkept_shops_leaves_the_work_to_the_first_page(
+    ledger: Engine, tmp_path: Path
+) -> None:
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号="101", 发货物流单号=NUMBERS[0], 门店名称="一号店")])
+    with ledger.begin() as conn:  # a ledger whose work was never kept (no page was ever opened)
+        conn.execute(work_state.delete())
+        conn.execute(work.delete())
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号="201", 发货物流单号=NUMBERS[1], 门店名称="二号店")])
+    assert refresh_work(ledger, settings=load_settings(), now=DAY1).shops_rebuilt == 2
+    assert kept(ledger) == decided_now(ledger, DAY1) == {"101": "intercept", "201": "intercept"}
 
 
 def test_parcels_are_kept_once_per_list_with_their_courier(ledger: Engine, tmp_path: Path) -> None:
@@ -93,6 +116,8 @@ def test_parcels_are_kept_once_per_list_with_their_courier(ledger: Engine, tmp_p
 def test_a_different_chase_window_decides_everything_again(ledger: Engine, tmp_path: Path) -> None:
     load(ledger, tmp_path, DAY1, [aftersale(售后单号="101")])
     refresh_work(ledger, settings=load_settings(), now=DAY1)
+    assert refresh_work(ledger, settings=load_settings(chase_hours=24), now=DAY1).shops_rebuilt == 1
+    load(ledger, tmp_path, DAY1 + timedelta(hours=1), [aftersale(售后单号="102")])  # imported with 48 h
     assert refresh_work(ledger, settings=load_settings(chase_hours=24), now=DAY1).shops_rebuilt == 1
 
 

@@ -91,7 +91,10 @@ class RecordWriter:
         def behind(shop_id: int, record: AfterSale) -> bool:
             """Is the record's export older than the export the shop's current work comes from?"""
             known = view.get(shop_id)
-            return known is not None and exported_at[record.source.file] < known
+            late = known is not None and exported_at[record.source.file] < known
+            if late:
+                self.report.behind_shops.add(shop_id)
+            return late
 
         new: list[tuple[int, AfterSale, str]] = []
         differing: list[tuple[int, AfterSale, str]] = []

@@ -68,6 +68,7 @@ class ImportReport:
     changes: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     shops: dict[str, int] = field(default_factory=dict)
+    behind_shops: set[int] = field(default_factory=set)  # shops whose current work this import left as it was
 
 
 def imported_before(engine: Engine, paths: Sequence[Path]) -> list[AlreadyImported] | None:

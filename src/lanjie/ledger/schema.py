@@ -278,6 +278,15 @@ work_parcels = Table(
     Index(None, "bucket", "courier", "shop_id", "tracking_no"),  # a courier's list, each parcel once
 )
 
+# The import whose own transaction wrote a shop's work (lanjie.ledger.workview.write_import_work):
+# the next page finds that shop's work already decided and leaves it alone.
+work_shops = Table(
+    "work_shops",
+    metadata,
+    Column("shop_id", Integer, primary_key=True),
+    Column("import_id", Integer, nullable=False),
+)
+
 work_state = Table(
     "work_state",
     metadata,

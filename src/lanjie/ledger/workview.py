@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, text, tuple_, update
 
 from lanjie.buckets import RULES
 from lanjie.config import Settings
@@ -32,6 +32,7 @@ from lanjie.ledger.schema import (
     shops,
     work,
     work_parcels,
+    work_shops,
     work_state,
 )
 from lanjie.model import Bucket, Decision, LedgerFacts
@@ -69,6 +70,73 @@ def mark_stale(conn: Connection, import_id: int) -> None:
     conn.execute(update(work_state).where(work_state.c.import_id >= import_id).values(import_id=import_id - 1))
 
 
+def write_import_work(
+    conn: Connection,
+    import_id: int,
+    shop_ids: dict[str, int],
+    decisions: Sequence[Decision],
+    facts: LedgerFacts,
+    settings: Settings,
+) -> None:
+    """Called in an import's own transaction with the decisions of these shops' whole current
+    work: their kept work is replaced at once, so the first page after the import finds it
+    decided. The events the import wrote are reflected too (see _reflected_imports)."""
+    if not shop_ids:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+    state = conn.execute(select(work_state)).first()
+    if state is None:
+        others = select(aftersales.c.shop_id).where(aftersales.c.shop_id.not_in(list(shop_ids.values()))).limit(1)
+        if conn.execute(others).first() is not None:
+            return  # other shops' work was never kept: the first page decides everything once
+        conn.execute(
+            insert(work_state).values(
+                id=1, import_id=import_id - 1, event_id=0, chase_hours=settings.chase_hours, refreshed_at=_now_utc()
+            )
+        )
+    elif state.chase_hours != settings.chase_hours:
+        return  # the next page rebuilds everything with its own settings anyway
+    ids = list(shop_ids.values())
+    for table in (work, work_parcels):
+        conn.execute(delete(table).where(table.c.shop_id.in_(ids)))
+    _write(conn, [d for d in decisions if d.aftersale.shop in shop_ids], facts, settings)
+    conn.execute(delete(work_shops).where(work_shops.c.shop_id.in_(ids)))
+    conn.execute(insert(work_shops), [{"shop_id": shop_id, "import_id": import_id} for shop_id in ids])
+    if len(decisions) >= _ANALYZE_FROM:
+        for table in (work, work_parcels):
+            conn.execute(text(f"ANALYZE {table.name}"))
+
+
+_ANALYZE_FROM = 5_000  # decisions written at once from which the planner's statistics are refreshed
+
+
+def _now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _reflected_imports(conn: Connection) -> set[int]:
+    """Imports that wrote their shops' work themselves: their events need no deciding again."""
+    return set(conn.execute(select(work_shops.c.import_id)).scalars())
+
+
+def _already_written(conn: Connection, shop_ids: list[int]) -> set[int]:
+    """Of these shops, those whose kept work an import wrote for their current work."""
+    written = dict(
+        conn.execute(
+            select(work_shops.c.shop_id, work_shops.c.import_id).where(work_shops.c.shop_id.in_(shop_ids))
+        ).all()
+    )
+    if not written:
+        return set()
+    latest = conn.execute(
+        select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id))
+        .where(aftersales.c.shop_id.in_(list(written)))
+        .group_by(aftersales.c.shop_id)
+    ).all()
+    return {shop_id for shop_id, newest in latest if written.get(shop_id) == newest}
+
+
 def _newest(conn: Connection) -> tuple[int, int]:
     newest_import = conn.execute(select(func.max(imports.c.id))).scalar() or 0
     newest_event = conn.execute(select(func.max(events.c.id))).scalar() or 0
@@ -98,8 +166,12 @@ def _refresh(conn: Connection, settings: Settings, now: datetime) -> Refreshed:
                 ).scalars()
             )
         )
+        written = _already_written(conn, changed_shops) if changed_shops else set()
+        changed_shops = [shop_id for shop_id in changed_shops if shop_id not in written]
         rebuilt = _rebuild(conn, changed_shops, settings, now) if changed_shops else 0
-        touched = _touched_since(conn, state.event_id, exclude=changed_shops)
+        touched = _touched_since(
+            conn, state.event_id, exclude=changed_shops, reflected=_reflected_imports(conn) if written else set()
+        )
         due = [
             (r.shop_id, r.aftersale_id)
             for r in conn.execute(select(work.c.shop_id, work.c.aftersale_id).where(work.c.recheck_at <= now))
@@ -138,11 +210,15 @@ def _rebuild(conn: Connection, shop_ids: Collection[int] | None, settings: Setti
     return len({r.shop for r in records}) if shop_ids is None else len(shop_ids)
 
 
-def _touched_since(conn: Connection, event_id: int, *, exclude: Collection[int]) -> list[tuple[int, str]]:
-    """Current after-sales that events after `event_id` concern (directly or through a parcel)."""
-    rows = conn.execute(
-        select(events.c.shop_id, events.c.aftersale_id, events.c.tracking_no).where(events.c.id > event_id)
-    ).all()
+def _touched_since(
+    conn: Connection, event_id: int, *, exclude: Collection[int], reflected: Collection[int] = ()
+) -> list[tuple[int, str]]:
+    """Current after-sales that events after `event_id` concern (directly or through a parcel),
+    leaving out the events of imports that wrote their work themselves (`reflected`)."""
+    query = select(events.c.shop_id, events.c.aftersale_id, events.c.tracking_no).where(events.c.id > event_id)
+    if reflected:
+        query = query.where(or_(events.c.import_id.is_(None), events.c.import_id.not_in(list(reflected))))
+    rows = conn.execute(query).all()
     keys = {(r.shop_id, r.aftersale_id) for r in rows if r.aftersale_id and r.shop_id not in exclude}
     by_parcel = [(r.shop_id, r.tracking_no) for r in rows if r.tracking_no and r.shop_id not in exclude]
     for start in range(0, len(by_parcel), 400):
