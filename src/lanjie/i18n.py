@@ -368,6 +368,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "✗ 快递100 出错，这次到此为止（还有 {n} 个包裹没有申请）：{reason}",
         "✗ 快递100 failed, so the run stopped ({n} parcels not asked for): {reason}",
     ),
+    # --- the web workbench: route lines, 刷新物流, background tracking, 发到群
+    "col_route": ("最新物流", "Latest tracking"),
+    "route_error": ("上次查询失败：{error}", "Last query failed: {error}"),
+    "tracking_fresh": ("物流更新于 {at}", "Tracking updated {at}"),
+    "tracking_never": ("还没有查过物流", "No tracking fetched yet"),
+    "tracking_refresh_button": ("刷新物流", "Refresh tracking"),
+    "tracking_web_running": (
+        "{who} 正在刷新物流（{at} 开始）……",
+        "{who} is refreshing the tracking (since {at})…",
+    ),
+    "tracking_web_progress": (
+        "{who} 正在刷新物流（{at} 开始）：已查 {done}/{total} 个……",
+        "{who} is refreshing the tracking (since {at}): {done}/{total} asked…",
+    ),
+    "tracking_web_done": (
+        "✓ 物流已刷新（{at}，{who}）：有待办的包裹 {parcels} 个，这次查询 {asked} 个"
+        "（{not_due} 个 {minutes} 分钟内刚查过，不重复查），得到 {answered} 个结果，{changed} 笔售后的物流状态有变化。",
+        "✓ Tracking refreshed ({at}, {who}): {parcels} parcels with open work, {asked} asked ({not_due} were asked "
+        "within {minutes} minutes and are not asked again), {answered} answered, {changed} after-sales changed state.",
+    ),
+    "tracking_web_errors": (
+        "{n} 个单号查询失败，上次知道的物流保留不变（如 {number}：{error}）。",
+        "{n} queries failed; the last known tracking is kept (e.g. {number}: {error}).",
+    ),
+    "tracking_web_failed": (
+        "✗ 刷新物流没有完成（{at}）：{error}",
+        "✗ The tracking refresh did not finish ({at}): {error}",
+    ),
+    "tracking_unexpected": (
+        "刷新物流时出了意外（{error}），详情见服务器日志。",
+        "Something unexpected happened while refreshing the tracking ({error}); see the server's log.",
+    ),
+    "tracking_operator": ("自动查物流", "automatic tracking"),
+    "serving_tracking": (
+        "有待办的包裹每 {minutes} 分钟自动向快递100查一次物流。",
+        "Parcels with open work are tracked with 快递100 every {minutes} minutes.",
+    ),
+    "chat_button": ("发到群", "Post to group"),
+    "chat_hint": (
+        "{courier}的群有{robot}群机器人：「发到群」把下面全部消息发到群里，全部发出后记为「{done}」。",
+        "{courier}'s group has a {robot} robot: 「Post to group」 posts every message below, and records them as "
+        '"{done}" once all went out.',
+    ),
+    "chat_confirm": (
+        "用{robot}群机器人把{courier}的 {n} 个单号（{parts} 条消息）发到群里？全部发出后记为「{done}」。",
+        "Post {courier}'s {n} numbers ({parts} messages) to its group with the {robot} robot? Once all went out "
+        'they are recorded as "{done}".',
+    ),
+    "chat_not_this_list": (
+        "只有「拦截」「催拦截」「核实」的清单可以发到群。",
+        "Only the intercept, chase and verify lists can be posted to a group.",
+    ),
     # --- files
     "file_not_found": (
         "找不到文件：{path}。请检查文件名和所在文件夹。",

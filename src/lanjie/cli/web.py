@@ -105,6 +105,7 @@ def serve(
             allowed_hosts=hosts,
             secure_cookies=https or settings.secure_cookies,
             background_sync=True,
+            background_tracking=True,
         )
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
         mode = t("team_mode", lang) if team else t("local_mode", lang)
@@ -113,6 +114,8 @@ def serve(
             console().print(t("serving_hosts", lang, hosts=Listing(sorted(hosts))), markup=False, highlight=False)
         if web.state.syncer is not None:
             console().print(t("serving_sync", lang, minutes=f"{settings.sync_minutes:g}"), markup=False)
+        if web.state.tracker is not None:
+            console().print(t("serving_tracking", lang, minutes=f"{settings.track_minutes:g}"), markup=False)
         if open_browser:
             threading.Timer(1.0, webbrowser.open, [url]).start()
         uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)

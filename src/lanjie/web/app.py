@@ -28,7 +28,8 @@ from lanjie.model import SHANGHAI
 from lanjie.web.context import NeedsLogin, NeedsOperator, Web, error_page
 from lanjie.web.doudian import BackgroundSync, configured
 from lanjie.web.guard import Gate, HostAndHeaders, add_security_headers
-from lanjie.web.routes import auth, couriers, downloads, imports, kuaidi100, pages, platform, remarks
+from lanjie.web.routes import auth, chat, couriers, downloads, imports, kuaidi100, pages, platform, remarks, tracking
+from lanjie.web.tracking import BackgroundTracking, ManualRefresh, Services, tracking_configured
 
 STATIC = Path(__file__).parent / "static"
 LOG = logging.getLogger("lanjie.web")
@@ -56,26 +57,46 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     secure_cookies: bool | None = None,
     background_sync: bool = False,
+    background_tracking: bool = False,
+    services: Services | None = None,
 ) -> FastAPI:
     """The workbench. `team`: served to the network; a ledger with accounts asks for a login
     whatever `team` says. `allowed_hosts`: the Host names served (None: any, for tests driving
     the app in-process). `secure_cookies`: served behind HTTPS (default: the setting).
     `background_sync`: sync the connected 抖店 shops every `sync_minutes` while the app runs
-    (lanjie serve; off for tests unless they ask), when the app's key and secret are set."""
+    (lanjie serve; off for tests unless they ask), when the app's key and secret are set.
+    `background_tracking`: likewise, ask 快递100 where the parcels with open work are every
+    `track_minutes`, when its customer and key are set. `services`: how the app reaches 快递100 and
+    the chat robots (tests give the fakes' clocks and sleeps)."""
     syncer = BackgroundSync(ledger, settings, clock=clock) if background_sync and configured(settings) else None
+    services = services or Services()
+    tracker = (
+        BackgroundTracking(ledger, settings, clock=clock, services=services)
+        if background_tracking and tracking_configured(settings)
+        else None
+    )
+    manual = ManualRefresh(ledger, settings, clock=clock, services=services)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if syncer is not None:
             syncer.start()
+        if tracker is not None:
+            tracker.start()
         try:
             yield
         finally:
             if syncer is not None:
                 await anyio.to_thread.run_sync(syncer.stop)
+            if tracker is not None:
+                await anyio.to_thread.run_sync(tracker.stop)
+            await anyio.to_thread.run_sync(manual.wait, 15.0)
 
     app = FastAPI(title="lanjie 拦截工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.syncer = syncer
+    app.state.tracker = tracker
+    app.state.tracking = manual
+    app.state.services = services
     secure = settings.secure_cookies if secure_cookies is None else secure_cookies
     hosts = None if allowed_hosts is None else frozenset(h.strip().lower() for h in allowed_hosts)
     web = Web(ledger, settings, team or has_users(ledger), clock, allowed_hosts=hosts, secure_cookies=secure)
@@ -92,7 +113,7 @@ def create_app(
     )
     app.add_middleware(HostAndHeaders)  # outermost: a foreign Host is refused before anything
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, couriers, remarks, imports, downloads, auth, platform, kuaidi100):
+    for module in (pages, couriers, chat, remarks, imports, downloads, auth, platform, kuaidi100, tracking):
         app.include_router(module.router)
 
     @app.exception_handler(LanjieError)

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, null, select, true, tuple_
 
 from lanjie.errors import BadInput, NotFound
+from lanjie.ledger.actions import ParcelRef
 from lanjie.ledger.events import EventKind
-from lanjie.ledger.schema import UTCDateTime, events, parcels, remarks, shops, work, work_parcels
+from lanjie.ledger.schema import UTCDateTime, events, parcel_tracking, parcels, remarks, shops, work, work_parcels
 from lanjie.model import Bucket
+from lanjie.tracking.store import TrackingFact, load_facts
 
 OPEN_BUCKETS = [b.value for b in Bucket if b is not Bucket.OUT_OF_SCOPE]
 
@@ -283,6 +285,36 @@ def courier_parcels(
         ListedParcel(r.shop_id, r.tracking_no, tuple(c for c in r.candidates.split(",") if c), r.deadline) for r in rows
     ]
     return parcels, page
+
+
+def courier_list_refs(
+    conn: Connection, shop_ids: Sequence[int] | None, *, bucket: str, courier: str
+) -> list[ParcelRef]:
+    """A courier's whole list of one bucket (every page), in the pages' order, with the after-sale
+    and order each parcel is recorded under: what 发到群 posts and records."""
+    total = next((n for code, n in courier_counts(conn, shop_ids, bucket) if code == courier), 0)
+    if not total:
+        return []
+    listed, _ = courier_parcels(conn, shop_ids, bucket=bucket, courier=courier, number=1, size=total, total=total)
+    found = listed_parcels(conn, bucket, [(p.shop_id, p.tracking_no) for p in listed])
+    return [
+        ParcelRef(p.shop_id, p.tracking_no, row.courier or courier, row.aftersale_id, row.order_id)
+        for p in listed
+        if (row := found.get((p.shop_id, p.tracking_no))) is not None
+    ]
+
+
+def tracked_at(conn: Connection) -> datetime | None:
+    """When 快递100's most recent answer came: how fresh the tracking is. (MAX, not an ORDER BY …
+    DESC: PostgreSQL sorts the parcels never answered, their time NULL, first.)"""
+    moment: datetime | None = conn.execute(select(func.max(parcel_tracking.c.checked_at))).scalar()
+    return moment
+
+
+def route_lines(conn: Connection, refs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], TrackingFact]:
+    """What 快递100 last said about each of these parcels that was ever asked about (one query per
+    400 parcels): its latest route line and time, or the error of the last query."""
+    return load_facts(conn, list(dict.fromkeys(refs))) if refs else {}
 
 
 def pending_remarks(

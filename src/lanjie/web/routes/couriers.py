@@ -16,7 +16,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from lanjie.buckets import LISTED, RULES
+from lanjie.clients.robots import UnknownRobotUrl
+from lanjie.config import Settings
 from lanjie.couriers import BY_CODE, courier_name
+from lanjie.delivery.notify import RECORDED_AS, robot_for
 from lanjie.errors import BadInput, NotFound
 from lanjie.i18n import t
 from lanjie.ledger.actions import (
@@ -38,6 +41,7 @@ from lanjie.remarks import remark_date
 from lanjie.web import data
 from lanjie.web.context import Csrf, Operator, Web, WebDep, WorkDep, all_shops, render
 from lanjie.web.doudian import client_for, configured
+from lanjie.web.routes.tracking import tracking_box
 from lanjie.work import CourierGroup, ParcelLine
 
 router = APIRouter()
@@ -103,6 +107,7 @@ def courier_page(
         awaiting = data.awaiting_answer(conn, ids, courier) if bucket == Bucket.VERIFY.value and code else []
         # 平台拦截 asks the platform with the courier's code: never for 未识别快递.
         platform = bucket == Bucket.INTERCEPT.value and courier is not None and _platform_ready(web, conn)
+        routes = data.route_lines(conn, [(p.shop_id, p.tracking_no) for p in listed])
     template = {
         Bucket.INTERCEPT.value: settings.intercept_template,
         Bucket.CHASE.value: settings.chase_template,
@@ -138,6 +143,9 @@ def courier_page(
             {"part": paging.offset // size + 1 + i, "text": text, "parcels": listed[i * size : (i + 1) * size]}
             for i, text in enumerate(texts)
         ]
+    for message in messages:
+        keys = [(p.shop_id, p.tracking_no) for p in message["parcels"]]
+        message["routes"] = [(key[1], routes[key]) for key in keys if key in routes]
     return render(
         request,
         "courier.html",
@@ -161,7 +169,27 @@ def courier_page(
         awaiting=awaiting,
         answers=VERIFY_ANSWERS,
         platform=platform,
+        tracking=tracking_box(request, web),
+        chat=_chat(settings, bucket, courier, total=paging.total, parts=parts),
     )
+
+
+def _chat(settings: Settings, bucket: str, courier: str | None, *, total: int, parts: int) -> dict[str, str] | None:
+    """发到群 for a courier whose group has a robot: the button's question, or what is wrong with the
+    robot's address (None: no robot, the copy buttons are the way)."""
+    if bucket not in RECORDABLE or courier is None or not settings.robots.get(courier) or not total:
+        return None
+    lang, name = settings.lang, courier_name(courier)
+    try:
+        robot = robot_for(settings, courier)
+    except UnknownRobotUrl:
+        return {"error": t("notify_bad_robot", lang, courier=name, code=courier)}
+    if robot is None:
+        return None
+    kind = t(f"robot_kind_{robot.kind.value}", lang)
+    done = t(f"event_{RECORDED_AS[Bucket(bucket)].value}", lang)
+    ask = t("chat_confirm", lang, robot=kind, courier=name, n=total, parts=parts, done=done)
+    return {"ask": ask, "hint": t("chat_hint", lang, robot=kind, courier=name, done=done)}
 
 
 def _platform_ready(web: Web, conn: Connection) -> bool:

@@ -12,6 +12,7 @@ from lanjie.model import Bucket
 from lanjie.platform.connections import connected_shops
 from lanjie.web import data
 from lanjie.web.context import Operator, WorkDep, all_shops, render
+from lanjie.web.routes.tracking import tracking_box
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -56,6 +57,7 @@ def workbench(
         buckets=[b for b in Bucket if b is not Bucket.OUT_OF_SCOPE],
         labels={b: rule.label for b, rule in RULES.items()},
         synced=synced,
+        tracking=tracking_box(request, web),
     )
 
 
@@ -70,6 +72,7 @@ def aftersale(request: Request, web: WorkDep, _who: Operator, shop_id: int, afte
         row, parcel_rows = found_item
         decided = data.work_row(conn, shop_id, aftersale_id)
         found = history(conn, aftersale_id, [shop_id])
+        facts = data.route_lines(conn, [(shop_id, p.tracking_no) for p in parcel_rows])
     return render(
         request,
         "aftersale.html",
@@ -79,6 +82,7 @@ def aftersale(request: Request, web: WorkDep, _who: Operator, shop_id: int, afte
         events=found.events,
         sources=SOURCES,
         outcomes=OUTCOMES,
+        routes={number: fact for (_, number), fact in facts.items()},
     )
 
 
