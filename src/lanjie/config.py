@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -136,6 +136,24 @@ class Settings(BaseSettings):
     @classmethod
     def _remark_template(cls, value: str) -> str:
         return _check_template(value, REMARK_FIELDS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _robot_tables(cls, values: Any) -> Any:
+        """A robot may also be a table: [robots.zhongtong] url = "https://…" secret = "SEC…" (DingTalk)."""
+        robots = values.get("robots") if isinstance(values, dict) else None
+        if not isinstance(robots, dict) or not any(isinstance(v, dict) for v in robots.values()):
+            return values
+        urls: dict[str, object] = {}
+        secrets = dict(values.get("robot_secrets") or {})
+        for courier, robot in robots.items():
+            if isinstance(robot, dict):
+                urls[courier] = robot.get("url") or robot.get("webhook") or ""
+                if robot.get("secret"):
+                    secrets[courier] = robot["secret"]
+            else:
+                urls[courier] = robot
+        return {**values, "robots": urls, "robot_secrets": secrets}
 
     @field_validator("robots", "robot_secrets", mode="before")
     @classmethod

@@ -227,17 +227,22 @@ def test_the_same_file_twice_is_read_once_with_a_note(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment", "english"),
     [
-        ((), "缺少参数 FILES", "Missing FILES"),
-        (("x.xlsx", "--urgent-hours", "abc"), "--urgent-hours 的值不对：应为数字", "Invalid value for --urgent-hours"),
-        (("x.xlsx", "--urgnt-hours", "3"), "没有这个选项：--urgnt-hours", "No such option: --urgnt-hours"),
-        (("x.xlsx", "--partners"), "选项 --partners 后面要跟一个值", "needs a value"),
+        (("import",), "缺少参数 FILES", "Missing FILES"),
+        (("triage",), "请给出导出文件，或用 --ledger", "Give the export files, or use --ledger"),
+        (
+            ("triage", "x.xlsx", "--urgent-hours", "abc"),
+            "--urgent-hours 的值不对：应为数字",
+            "Invalid value for --urgent-hours",
+        ),
+        (("triage", "x.xlsx", "--urgnt-hours", "3"), "没有这个选项：--urgnt-hours", "No such option: --urgnt-hours"),
+        (("triage", "x.xlsx", "--partners"), "选项 --partners 后面要跟一个值", "needs a value"),
     ],
 )
 def test_argument_errors_speak_the_users_language(args: tuple[str, ...], fragment: str, english: str) -> None:
-    result = run_cli("triage", *args)
+    result = run_cli(*args)
     assert result.returncode == 2 and fragment in result.stderr, result.stderr
     assert "Usage:" not in result.stderr and "Error" not in result.stderr
-    in_english = run_cli("triage", "--lang", "en", *args)
+    in_english = run_cli(args[0], "--lang", "en", *args[1:])
     assert in_english.returncode == 2 and english in in_english.stderr, in_english.stderr
 
 

@@ -123,3 +123,24 @@ def test_settings_errors_can_be_read_in_english(tmp_path: Path) -> None:
     chinese = caught.value.render("zh")
     assert "设置有误（命令行选项、LANJIE_* 环境变量或 lanjie.toml）：" in chinese
     assert "urgent_hours: 应不小于 0；" in chinese and "colour: 没有这项设置" in chinese
+
+
+def test_group_robots_by_courier_name_or_code_with_a_dingtalk_secret(tmp_path: Path) -> None:
+    path = tmp_path / "lanjie.toml"
+    path.write_text(
+        "[robots]\n"
+        '"中通" = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K1"\n'
+        '[robots.yunda]\nurl = "https://oapi.dingtalk.com/robot/send?access_token=T2"\nsecret = "SEC2"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    assert settings.robots == {
+        "zhongtong": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K1",
+        "yunda": "https://oapi.dingtalk.com/robot/send?access_token=T2",
+    }
+    assert settings.robot_secrets == {"yunda": "SEC2"}
+    assert "SEC2" not in repr(settings)
+    path.write_text('[robots]\n"没有这家" = "https://x/cgi-bin/webhook/send?key=1"\n', encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        load_settings(path)
+    assert "没有这家" in caught.value.render("zh")
