@@ -137,21 +137,36 @@ def _timeout_of(engine: Engine) -> float:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
+def write_transaction(engine: Engine, *, wait: float | None = None) -> Iterator[Connection]:
     """The one way to write to the ledger: a transaction that commits at the end of the block.
 
     SQLite: BEGIN IMMEDIATE, so the writer waits (up to the timeout) for the one before it and
     never fails half-way; readers are not blocked. PostgreSQL: a plain transaction whose lock
     waits are bounded by the same timeout. Disk full, a writer that held the ledger past the
     timeout, or a lost connection raise LedgerFull / LedgerBusy / LedgerConnectionLost, after
-    the transaction was rolled back."""
-    timeout = _timeout_of(engine)
+    the transaction was rolled back. `wait`: seconds to wait for other writers instead of
+    the ledger's timeout (a page that can do without writing waits a moment, not a minute)."""
+    timeout = _timeout_of(engine) if wait is None else wait
+    milliseconds = max(1, round(timeout * 1000))
     with ledger_errors(timeout), engine.connect() as conn:
         conn.execution_options(**{_WRITE: True})
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, round(timeout * 1000))}")
-            yield conn
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite and wait is not None:
+            _busy_timeout(conn, milliseconds)
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {milliseconds}")
+                yield conn
+        finally:
+            if sqlite and wait is not None:  # the pooled connection goes back with the ledger's own timeout
+                _busy_timeout(conn, max(1, round(_timeout_of(engine) * 1000)))
+
+
+def _busy_timeout(conn: Connection, milliseconds: int) -> None:
+    """How long SQLite waits for the write lock, set on the driver's connection itself: through
+    SQLAlchemy the statement would begin a transaction (BEGIN IMMEDIATE) and wait already."""
+    conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {milliseconds}")  # type: ignore[union-attr]
 
 
 # --- What went wrong, in words the user can act on

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, te
 
 from lanjie.buckets import RULES
 from lanjie.config import Settings
+from lanjie.errors import LedgerBusy
 from lanjie.ledger.bulk import insert_rows
 from lanjie.ledger.database import write_transaction
 from lanjie.ledger.records import load_aftersales, load_current, load_facts, to_fen
@@ -48,16 +49,24 @@ NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # sorts after every real deadlin
 class Refreshed:
     shops_rebuilt: int = 0
     redecided: int = 0
+    busy: bool = False  # another writer held the ledger: the kept work was left as it was
 
 
-def refresh_work(engine: Engine, *, settings: Settings, now: datetime) -> Refreshed:
+def refresh_work(engine: Engine, *, settings: Settings, now: datetime, wait: float | None = None) -> Refreshed:
+    """Bring the kept work up to date. With `wait`, give up after that many seconds when another
+    writer (an import) holds the ledger, and leave the kept work as it is (`busy`)."""
     with engine.connect() as conn:
         if _up_to_date(conn, settings, now):
             return Refreshed()
-    with bulk_work(), write_transaction(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
-        return _refresh(conn, settings, now)
+    try:
+        with bulk_work(), write_transaction(engine, wait=wait) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+            return _refresh(conn, settings, now)
+    except LedgerBusy:
+        if wait is None:
+            raise
+        return Refreshed(busy=True)
 
 
 def mark_stale(conn: Connection, import_id: int) -> None:

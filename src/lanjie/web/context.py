@@ -122,9 +122,14 @@ async def check_csrf(request: Request) -> None:
 Csrf = Depends(check_csrf)
 
 
+# A page never waits for an import: when one holds the ledger it shows the kept work as it
+# is (an import writes its own shops' work before it commits).
+PAGE_WAIT = 0.2  # seconds
+
+
 def fresh_work(web: WebDep) -> Web:
     """The ledger's decided work brought up to date before a page reads it."""
-    refresh_work(web.ledger, settings=web.settings, now=web.now())
+    refresh_work(web.ledger, settings=web.settings, now=web.now(), wait=PAGE_WAIT)
     return web
 
 

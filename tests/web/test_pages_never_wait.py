@@ -1,0 +1,55 @@
+"""A page never waits for an import: while another writer holds the ledger it shows the kept work."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, select, text
+
+from exports import NOW, aftersale, write_xlsx
+from lanjie.ledger.actions import ParcelRef, record_sent
+from lanjie.ledger.database import write_transaction
+from lanjie.ledger.schema import shops
+from lanjie.ledger.workview import _WORK_LOCK
+from webtools import Browser, upload
+
+ZTO = ["73610555582881", "73610555582882"]
+
+
+def test_a_page_answers_at_once_while_an_import_holds_the_ledger(
+    browser: Browser, ledger: Engine, tmp_path: Path
+) -> None:
+    export = write_xlsx(
+        tmp_path / "售后单导出-2026-11-26-09-00-00.xlsx",
+        [aftersale(售后单号="101", 发货物流单号=ZTO[0]), aftersale(售后单号="102", 发货物流单号=ZTO[1])],
+    )
+    upload(browser, export)
+    assert ZTO[0] in browser.get("/couriers/zhongtong").text  # type: ignore[attr-defined]
+    with ledger.connect() as conn:
+        shop_id = conn.execute(select(shops.c.id)).scalar_one()
+    record_sent(ledger, [ParcelRef(shop_id, ZTO[0], "zhongtong")], operator="小李", now=NOW)  # the work is stale now
+
+    holding, release = threading.Event(), threading.Event()
+
+    def an_import() -> None:
+        with write_transaction(ledger) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+            holding.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=an_import)
+    writer.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        page = browser.get("/couriers/zhongtong")
+        took = time.monotonic() - started
+        assert page.status_code == 200 and took < 5, took  # type: ignore[attr-defined]
+    finally:
+        release.set()
+        writer.join()
+    after = browser.get("/couriers/zhongtong").text  # type: ignore[attr-defined]
+    assert f'value="{shop_id}:{ZTO[0]}"' not in after and f'value="{shop_id}:{ZTO[1]}"' in after
