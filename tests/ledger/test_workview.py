@@ -6,12 +6,12 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.ledger.actions import ParcelRef, record_sent
-from lanjie.ledger.schema import shops, work, work_parcels, work_state
+from lanjie.ledger.schema import shops, work, work_counts, work_parcels, work_state
 from lanjie.ledger.workview import Refreshed, refresh_work
 from lanjie.model import SHANGHAI
 from lanjie.pipeline import analyse_ledger, import_and_analyse
@@ -30,6 +30,31 @@ def kept(ledger: Engine) -> dict[str, str]:
         return {r.aftersale_id: r.bucket for r in conn.execute(select(work.c.aftersale_id, work.c.bucket))}
 
 
+def counted_right(ledger: Engine) -> bool:
+    """The kept counts are the counts of the kept work."""
+    with ledger.connect() as conn:
+        kept_counts = {(r.shop_id, r.bucket, r.courier): r.n for r in conn.execute(select(work_counts))}
+        live = {
+            (r.shop_id, r.bucket, ""): r.n
+            for r in conn.execute(
+                select(work.c.shop_id, work.c.bucket, func.count().label("n")).group_by(work.c.shop_id, work.c.bucket)
+            )
+        }
+        courier = func.coalesce(work_parcels.c.courier, "-")
+        live |= {
+            (r.shop_id, r.bucket, r.courier): r.n
+            for r in conn.execute(
+                select(
+                    work_parcels.c.shop_id,
+                    work_parcels.c.bucket,
+                    courier.label("courier"),
+                    func.count(func.distinct(work_parcels.c.tracking_no)).label("n"),
+                ).group_by(work_parcels.c.shop_id, work_parcels.c.bucket, courier)
+            )
+        }
+    return kept_counts == live and bool(live)
+
+
 def decided_now(ledger: Engine, now: datetime) -> dict[str, str]:
     analysis = analyse_ledger(ledger, settings=load_settings(), now=now)
     return {d.aftersale.aftersale_id: d.bucket.value for d in analysis.decisions}
@@ -42,6 +67,7 @@ def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_p
     load(ledger, tmp_path, DAY1, rows)
     # The import decided its shop's work in its own transaction: the first page has nothing to do.
     assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed(0, 0)
+    assert counted_right(ledger)
     assert (
         kept(ledger)
         == decided_now(ledger, DAY1)
@@ -54,6 +80,7 @@ def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_p
     record_sent(ledger, [ParcelRef(shop_id, NUMBERS[0], "zhongtong")], operator="小王", now=DAY1)
     assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed(0, 1)
     assert kept(ledger)["100"] == "intercepting" == decided_now(ledger, DAY1)["100"]
+    assert counted_right(ledger)
     with ledger.connect() as conn:
         recheck = conn.execute(select(work.c.recheck_at).where(work.c.aftersale_id == "100")).scalar_one()
         reasons = json.loads(conn.execute(select(work.c.reasons).where(work.c.aftersale_id == "100")).scalar_one())
@@ -73,6 +100,7 @@ def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_p
     refreshed = refresh_work(ledger, settings=settings, now=later)
     assert refreshed == Refreshed(0, 0)  # the import's own events are part of the work it wrote
     assert kept(ledger) == decided_now(ledger, later) == {"100": "returning", "301": "intercept"}
+    assert counted_right(ledger)
 
 
 def test_an_older_export_imported_late_leaves_the_work_to_the_next_page(ledger: Engine, tmp_path: Path) -> None:

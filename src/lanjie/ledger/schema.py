@@ -278,6 +278,18 @@ work_parcels = Table(
     Index(None, "bucket", "courier", "shop_id", "tracking_no"),  # a courier's list, each parcel once
 )
 
+# The kept work counted, per shop: after-sales per bucket (courier ""), and parcels per bucket
+# and courier (each parcel once; "-" for a courier not known). Rewritten with the work, so a
+# page reads its counts in a few rows whatever the size of the ledger.
+work_counts = Table(
+    "work_counts",
+    metadata,
+    Column("shop_id", Integer, primary_key=True),
+    Column("bucket", String(32), primary_key=True),
+    Column("courier", String(32), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 # The import whose own transaction wrote a shop's work (lanjie.ledger.workview.write_import_work):
 # the next page finds that shop's work already decided and leaves it alone.
 work_shops = Table(

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, or_, select, text, true, tuple_, update
 
 from lanjie.buckets import RULES
 from lanjie.config import Settings
@@ -32,6 +32,7 @@ from lanjie.ledger.schema import (
     imports,
     shops,
     work,
+    work_counts,
     work_parcels,
     work_shops,
     work_state,
@@ -110,6 +111,7 @@ def write_import_work(
     for table in (work, work_parcels):
         conn.execute(delete(table).where(table.c.shop_id.in_(ids)))
     _write(conn, [d for d in decisions if d.aftersale.shop in shop_ids], facts, settings)
+    _recount(conn, ids)
     conn.execute(delete(work_shops).where(work_shops.c.shop_id.in_(ids)))
     conn.execute(insert(work_shops), [{"shop_id": shop_id, "import_id": import_id} for shop_id in ids])
     if len(decisions) >= _ANALYZE_FROM:
@@ -122,6 +124,35 @@ _ANALYZE_FROM = 5_000  # decisions written at once from which the planner's stat
 
 def _now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+ALL = ""  # work_counts.courier of a bucket's after-sales
+NO_COURIER = "-"  # work_counts.courier of parcels whose courier is not known
+
+
+def _recount(conn: Connection, shop_ids: Collection[int] | None) -> None:
+    """Count these shops' kept work again (all shops when None)."""
+    narrowed = (lambda column: column.in_(list(shop_ids))) if shop_ids is not None else (lambda column: true())
+    conn.execute(delete(work_counts).where(narrowed(work_counts.c.shop_id)))
+    totals = (
+        select(work.c.shop_id, work.c.bucket, literal(ALL), func.count())
+        .where(narrowed(work.c.shop_id))
+        .group_by(work.c.shop_id, work.c.bucket)
+    )
+    courier = func.coalesce(work_parcels.c.courier, literal(NO_COURIER))
+    parcels = (
+        select(
+            work_parcels.c.shop_id,
+            work_parcels.c.bucket,
+            courier,
+            func.count(func.distinct(work_parcels.c.tracking_no)),
+        )
+        .where(narrowed(work_parcels.c.shop_id))
+        .group_by(work_parcels.c.shop_id, work_parcels.c.bucket, courier)
+    )
+    columns = ["shop_id", "bucket", "courier", "n"]
+    conn.execute(insert(work_counts).from_select(columns, totals))
+    conn.execute(insert(work_counts).from_select(columns, parcels))
 
 
 def _reflected_imports(conn: Connection) -> set[int]:
@@ -216,6 +247,7 @@ def _rebuild(conn: Connection, shop_ids: Collection[int] | None, settings: Setti
         facts,
         settings,
     )
+    _recount(conn, shop_ids)
     return len({r.shop for r in records}) if shop_ids is None else len(shop_ids)
 
 
@@ -267,6 +299,7 @@ def _redecide(conn: Connection, keys: Sequence[tuple[int, str]], settings: Setti
         facts,
         settings,
     )
+    _recount(conn, sorted({shop_id for shop_id, _ in current}))
     return len(records)
 
 

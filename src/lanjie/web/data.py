@@ -8,12 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, null, select, true, tuple_
+from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, func, null, select, true, tuple_
 
 from lanjie.errors import BadInput, NotFound
 from lanjie.ledger.actions import ParcelRef
 from lanjie.ledger.events import EventKind
-from lanjie.ledger.schema import UTCDateTime, events, parcel_tracking, parcels, remarks, shops, work, work_parcels
+from lanjie.ledger.schema import (
+    UTCDateTime,
+    events,
+    parcel_tracking,
+    parcels,
+    remarks,
+    shops,
+    work,
+    work_counts,
+    work_parcels,
+)
+from lanjie.ledger.workview import ALL, NO_COURIER
 from lanjie.model import Bucket
 from lanjie.tracking.store import TrackingFact, load_facts
 
@@ -65,7 +76,11 @@ def bucket_counts(
 ) -> dict[str, tuple[int, int]]:
     """Per bucket: how many after-sales, and how many of them are urgent or overdue."""
     shops_wanted = _in_shops(work.c.shop_id, shop_ids)
-    totals = conn.execute(select(work.c.bucket, func.count()).where(shops_wanted).group_by(work.c.bucket))
+    totals = conn.execute(
+        select(work_counts.c.bucket, func.sum(work_counts.c.n))
+        .where(_in_shops(work_counts.c.shop_id, shop_ids), work_counts.c.courier == ALL)
+        .group_by(work_counts.c.bucket)
+    )
     urgent = conn.execute(  # a range of the deadline index, not the whole table
         select(work.c.bucket, func.count())
         .where(and_(shops_wanted, work.c.due < now + timedelta(hours=urgent_hours)))
@@ -120,13 +135,14 @@ def deadline_hours(
     """Open work by hour of deadline for the next `hours` hours, after what is already overdue."""
     start = now.replace(minute=0, second=0, microsecond=0)
     end = start + timedelta(hours=hours)
-    slot = case((work.c.due < now, -1), else_=_hours_after(conn, work.c.due, start)).label("slot")
-    query = (
-        select(slot, func.count())
-        .where(and_(_in_shops(work.c.shop_id, shop_ids), work.c.bucket.in_(OPEN_BUCKETS), work.c.due < end))
-        .group_by(slot)
-    )
-    counts = {int(index): int(n) for index, n in conn.execute(query)}
+    wanted = and_(_in_shops(work.c.shop_id, shop_ids), work.c.bucket.in_(OPEN_BUCKETS))
+    # Two ranges of the (bucket, due) index: what is overdue is only counted, the next hours are
+    # counted by hour, so a ledger where everything is overdue costs a count, not a sort.
+    overdue = conn.execute(select(func.count()).where(wanted, work.c.due < now)).scalar_one()
+    slot = _hours_after(conn, work.c.due, start).label("slot")
+    upcoming = select(slot, func.count()).where(wanted, work.c.due >= now, work.c.due < end).group_by(slot)
+    counts = {int(index): int(n) for index, n in conn.execute(upcoming)}
+    counts[-1] = int(overdue)
     labels = [("已超时", -1)] + [(f"{start + timedelta(hours=h):%H}点", h) for h in range(hours)]
     return [(label, counts.get(index, 0)) for label, index in labels]
 
@@ -226,6 +242,18 @@ def _work_parcels_among(
 
 def courier_counts(conn: Connection, shop_ids: Sequence[int] | None, bucket: str) -> list[tuple[str | None, int]]:
     """Parcels per courier in a bucket (each parcel once), most first; unknown couriers last."""
+    if bucket != Bucket.VERIFY.value:  # counted with the work; 核实 leaves parcels as they are asked about
+        kept = conn.execute(
+            select(work_counts.c.courier, func.sum(work_counts.c.n))
+            .where(
+                _in_shops(work_counts.c.shop_id, shop_ids),
+                work_counts.c.bucket == bucket,
+                work_counts.c.courier != ALL,
+            )
+            .group_by(work_counts.c.courier)
+        )
+        found = [(None if courier == NO_COURIER else courier, int(n)) for courier, n in kept]
+        return sorted(found, key=lambda item: (item[0] is None, -item[1], item[0] or ""))
     query = (
         select(work_parcels.c.courier, func.count(func.distinct(work_parcels.c.tracking_no)))
         .where(
