@@ -58,3 +58,25 @@ def test_open_work_pages_in_deadline_order_none_last(ledger: Engine, tmp_path: P
     assert page.pages == 2
     assert [r["aftersale_id"] for r in first + second] == ["103", "102", "101", "100"]
     assert second[0]["deadline"] is None and first[0]["deadline"] == NOW + timedelta(hours=1, minutes=30)
+
+
+def test_a_courier_list_pages_each_parcel_once_by_its_most_urgent_after_sale(ledger: Engine, tmp_path: Path) -> None:
+    shared, other, late = "73610555582801", "73610555582802", "73610555582803"
+    rows = [
+        aftersale(售后单号="201", 发货物流单号=shared, 自动处理截止时间="2026-11-26 20:00:00"),
+        aftersale(售后单号="202", 发货物流单号=other, 自动处理截止时间="2026-11-26 14:00:00"),
+        aftersale(
+            售后单号="203", 发货物流单号=shared, 自动处理截止时间="2026-11-26 12:00:00"
+        ),  # the same parcel, sooner
+        aftersale(售后单号="204", 发货物流单号=late),  # no deadline: last
+    ]
+    path = write_xlsx(tmp_path / "售后单导出-2026-11-26-09-30-00.xlsx", rows)
+    import_and_analyse([path], settings=load_settings(partners="zhongtong"), now=NOW, ledger=ledger)
+    refresh_work(ledger, settings=load_settings(), now=NOW)
+    with ledger.connect() as conn:
+        [(courier, total)] = data.courier_counts(conn, None, "intercept")
+        first, _ = data.courier_parcels(conn, None, bucket="intercept", courier=courier, number=1, size=2, total=total)
+        second, _ = data.courier_parcels(conn, None, bucket="intercept", courier=courier, number=2, size=2, total=total)
+    assert (courier, total) == ("zhongtong", 3)
+    assert [p.tracking_no for p in first + second] == [shared, other, late]
+    assert first[0].deadline is not None and first[0].deadline.astimezone(NOW.tzinfo).hour == 12

@@ -275,7 +275,9 @@ work_parcels = Table(
     Column("courier", String(32)),
     Column("candidates", String(200), nullable=False),
     Column("deadline", UTCDateTime),
+    Column("due", UTCDateTime, nullable=False),  # the deadline, or a far future for none (as work.due)
     Index(None, "bucket", "courier", "shop_id", "tracking_no"),  # a courier's list, each parcel once
+    Index(None, "bucket", "courier", "due", "tracking_no"),  # a page of it, most urgent first
 )
 
 # The kept work counted, per shop: after-sales per bucket (courier ""), and parcels per bucket

@@ -343,6 +343,7 @@ def _write(conn: Connection, decisions: list[Decision], facts: LedgerFacts, sett
                 "courier": p.courier,
                 "candidates": ",".join(p.candidates),
                 "deadline": record.deadline,
+                "due": record.deadline or NO_DEADLINE,
             }
             for p in dict.fromkeys(decision.parcels)
         ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, func, null, select, true, tuple_
+from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, func, null, or_, select, true, tuple_
 
 from lanjie.errors import BadInput, NotFound
 from lanjie.ledger.actions import ParcelRef
@@ -285,27 +285,32 @@ def courier_parcels(
 ) -> tuple[list[ListedParcel], Page]:
     """One page of a courier's list: each parcel once, the most urgent first. `total` comes
     from courier_counts, so the page reads only its own rows."""
-    where = and_(
-        work_parcels.c.bucket == bucket,
-        _in_shops(work_parcels.c.shop_id, shop_ids),
-        work_parcels.c.courier.is_(None) if courier is None else work_parcels.c.courier == courier,
-        _still_listed(bucket),
-    )
-    listed = (
-        select(
-            work_parcels.c.shop_id,
-            work_parcels.c.tracking_no,
-            func.min(work_parcels.c.candidates).label("candidates"),
-            func.min(work_parcels.c.deadline).label("deadline"),
+    this = work_parcels
+    other = work_parcels.alias("other")
+    # A parcel several after-sales share is listed once, by its most urgent row: rows walk the
+    # (bucket, courier, due, tracking_no) index in page order and no GROUP BY reads the rest.
+    earlier = (
+        select(other.c.tracking_no)
+        .where(
+            other.c.bucket == this.c.bucket,
+            other.c.shop_id == this.c.shop_id,
+            other.c.tracking_no == this.c.tracking_no,
+            or_(other.c.due < this.c.due, and_(other.c.due == this.c.due, other.c.aftersale_id < this.c.aftersale_id)),
         )
-        .where(where)
-        .group_by(work_parcels.c.shop_id, work_parcels.c.tracking_no)
-        .subquery()
+        .exists()
+    )
+    where = and_(
+        this.c.bucket == bucket,
+        this.c.courier.is_(None) if courier is None else this.c.courier == courier,
+        _in_shops(this.c.shop_id, shop_ids),
+        _still_listed(bucket),
+        ~earlier,
     )
     page = page_of(number, size, total)
     rows = conn.execute(
-        select(listed)
-        .order_by(listed.c.deadline.is_(None), listed.c.deadline, listed.c.tracking_no)
+        select(this.c.shop_id, this.c.tracking_no, this.c.candidates, this.c.deadline)
+        .where(where)
+        .order_by(this.c.due, this.c.tracking_no)
         .limit(size)
         .offset(page.offset)
     ).all()
