@@ -417,7 +417,7 @@ class FakeDoudian:
     def _create_token(self, params: dict[str, Any]) -> dict[str, Any]:
         grant = params.get("grant_type")
         if grant == "authorization_self":
-            if params.get("shop_id") != self.shop_id:
+            if str(params.get("shop_id")) != str(self.shop_id):  # the SDK sends it as a string
                 return error(30001, "isv.shop-not-authorized", "店铺未授权本应用")
         elif grant == "authorization_code":
             if params.get("code") not in self.auth_codes:

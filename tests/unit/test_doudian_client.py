@@ -115,7 +115,7 @@ def test_request_is_sent_as_documented(fake: FakeDoudian, client: DoudianClient)
     client.call("afterSale/Detail", {"after_sale_id": AFTER_SALE_ID}, token.access_token)
     create, detail = fake.received
     assert create.path == "token/create" and "access_token" not in create.query
-    assert json.loads(create.body) == {"code": "", "grant_type": "authorization_self", "shop_id": fake.shop_id}
+    assert json.loads(create.body) == {"grant_type": "authorization_self", "shop_id": str(fake.shop_id)}
     assert detail.query["access_token"] == token.access_token
     assert detail.query["method"] == "afterSale.Detail" and detail.query["v"] == "2"
     assert detail.query["sign_method"] == "hmac-sha256" and detail.query["timestamp"] == str(int(fake.now))

@@ -397,8 +397,10 @@ class DoudianClient:
     # Tokens
 
     def create_token_self(self, shop_id: int | str) -> Token:
-        """自用型 app: ``grant_type=authorization_self`` for its own shop. Not retried on a network error."""
-        return self._token("token/create", {"code": "", "grant_type": "authorization_self", "shop_id": int(shop_id)})
+        """自用型 app: ``grant_type=authorization_self`` for its own shop. Not retried on a network error.
+
+        As the official Go SDK sends it: ``shop_id`` a string, the empty ``code`` left out (omitempty)."""
+        return self._token("token/create", {"grant_type": "authorization_self", "shop_id": str(shop_id)})
 
     def create_token_code(self, code: str) -> Token:
         """工具型 app: ``grant_type=authorization_code`` with the code from the shop's authorisation."""
