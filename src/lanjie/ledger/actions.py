@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, tuple_, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lanjie.ledger.bulk import insert_rows
 from lanjie.ledger.database import write_transaction
 from lanjie.ledger.events import EventKind, event_row
+from lanjie.ledger.keys import keyed
 from lanjie.ledger.schema import events, interceptions, parcels, remarks
 from lanjie.model import Outcome
 
@@ -92,11 +93,16 @@ def record_sent(
         report.recorded = [p for p in unique if (p.shop_id, p.tracking_no) in inserted]
         others = [p for p in unique if (p.shop_id, p.tracking_no) not in inserted]
         if others:
-            key = tuple_(interceptions.c.shop_id, interceptions.c.tracking_no)
             earlier = {
                 (r.shop_id, r.tracking_no): r
                 for r in conn.execute(
-                    select(interceptions).where(key.in_([(p.shop_id, p.tracking_no) for p in others]))
+                    select(interceptions).where(
+                        keyed(
+                            interceptions.c.shop_id,
+                            interceptions.c.tracking_no,
+                            [(p.shop_id, p.tracking_no) for p in others],
+                        )
+                    )
                 )
             }
             report.already = [
@@ -146,10 +152,9 @@ def _with_couriers(conn: Connection, refs: list[ParcelRef]) -> list[ParcelRef]:
     """Fill in the courier the ledger knows for parcels given by number alone."""
     unknown = [(p.shop_id, p.tracking_no) for p in refs if p.courier is None]
     known: dict[tuple[int, str], str | None] = {}
-    key = tuple_(parcels.c.shop_id, parcels.c.tracking_no)
     for start in range(0, len(unknown), _VALUES_PER_STATEMENT):
         query = select(parcels.c.shop_id, parcels.c.tracking_no, parcels.c.courier).where(
-            key.in_(unknown[start : start + _VALUES_PER_STATEMENT])
+            keyed(parcels.c.shop_id, parcels.c.tracking_no, unknown[start : start + _VALUES_PER_STATEMENT])
         )
         known.update(((r.shop_id, r.tracking_no), r.courier) for r in conn.execute(query))
     return [replace(p, courier=known.get((p.shop_id, p.tracking_no))) if p.courier is None else p for p in refs]

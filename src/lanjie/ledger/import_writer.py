@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, bindparam, func, select, text, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, func, select, text, update
 
 from lanjie.ledger.bulk import insert_rows, load_keys
 from lanjie.ledger.events import EventKind, event_row
+from lanjie.ledger.keys import keyed
 from lanjie.ledger.records import (
     aftersale_row,
     fingerprint,
@@ -187,7 +188,7 @@ class RecordWriter:
         )
         for start in range(0, len(keys), 400):
             query = select(*columns).where(
-                tuple_(aftersales.c.shop_id, aftersales.c.aftersale_id).in_(keys[start : start + 400])
+                keyed(aftersales.c.shop_id, aftersales.c.aftersale_id, keys[start : start + 400])
             )
             rows.update(((r.shop_id, r.aftersale_id), r) for r in self.conn.execute(query))
         return rows

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, and_, or_, select, tuple_
 
 from lanjie.couriers import courier_name
 from lanjie.ledger.events import EVENT_LABELS, EventKind
+from lanjie.ledger.keys import keyed
 from lanjie.ledger.schema import aftersale_parcels, aftersales, events, imports, interceptions, parcels, shops
 from lanjie.model import SHANGHAI, Bucket, Outcome
 
@@ -100,9 +101,9 @@ def history(conn: Connection, key: str, shop_ids: Collection[int] | None = None)
         )
     conditions = [events.c.tracking_no == key, events.c.order_id == key]
     if keys:
-        conditions.append(tuple_(events.c.shop_id, events.c.aftersale_id).in_(keys))
+        conditions.append(keyed(events.c.shop_id, events.c.aftersale_id, keys))
     if tracking:
-        conditions.append(tuple_(events.c.shop_id, events.c.tracking_no).in_(sorted(tracking)))
+        conditions.append(keyed(events.c.shop_id, events.c.tracking_no, sorted(tracking)))
     query = select(events).where(or_(*conditions)).order_by(events.c.at, events.c.id)
     if shop_ids is not None:
         query = query.where(events.c.shop_id.in_(shop_ids))

@@ -9,8 +9,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Select, and_, func, select, tuple_
+from sqlalchemy import Connection, CursorResult, Select, and_, func, select
 
+from lanjie.ledger.keys import keyed
 from lanjie.ledger.schema import aftersale_parcels, aftersales, imports, interceptions, parcels, remarks, shops
 from lanjie.model import (
     AfterSale,
@@ -142,10 +143,10 @@ def load_current(conn: Connection, shop_id_list: Collection[int] | None = None) 
 def load_aftersales(conn: Connection, keys: Sequence[tuple[int, str]]) -> list[AfterSale]:
     """The after-sales with these (shop id, 售后单号) keys, as the ledger knows them now."""
     found: list[AfterSale] = []
-    key = tuple_(aftersales.c.shop_id, aftersales.c.aftersale_id)
     for start in range(0, len(keys), 400):
         chunk = list(keys[start : start + 400])
-        found += _load(conn, lambda query, chunk=chunk: query.where(key.in_(chunk)))  # type: ignore[misc]
+        condition = keyed(aftersales.c.shop_id, aftersales.c.aftersale_id, chunk)
+        found += _load(conn, lambda query, condition=condition: query.where(condition))  # type: ignore[misc]
     return found
 
 

@@ -17,13 +17,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, literal, or_, select, text, true, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 
 from lanjie.buckets import RULES
 from lanjie.config import Settings
 from lanjie.errors import LedgerBusy
 from lanjie.ledger.bulk import insert_rows
 from lanjie.ledger.database import write_transaction
+from lanjie.ledger.keys import keyed
 from lanjie.ledger.records import load_aftersales, load_current, load_facts, to_fen
 from lanjie.ledger.schema import (
     aftersale_parcels,
@@ -130,13 +145,18 @@ ALL = ""  # work_counts.courier of a bucket's after-sales
 NO_COURIER = "-"  # work_counts.courier of parcels whose courier is not known
 
 
-def _recount(conn: Connection, shop_ids: Collection[int] | None) -> None:
-    """Count these shops' kept work again (all shops when None)."""
-    narrowed = (lambda column: column.in_(list(shop_ids))) if shop_ids is not None else (lambda column: true())
-    conn.execute(delete(work_counts).where(narrowed(work_counts.c.shop_id)))
+def _recount(conn: Connection, shop_ids: Collection[int] | None, buckets: Collection[str] | None = None) -> None:
+    """Count these shops' kept work again (all shops when None), in these buckets only when
+    given (a few after-sales decided again touch a bucket or two, not the whole shop)."""
+
+    def narrowed(table: Any) -> ColumnElement[bool]:
+        shops_wanted = table.c.shop_id.in_(list(shop_ids)) if shop_ids is not None else true()
+        return and_(shops_wanted, table.c.bucket.in_(list(buckets))) if buckets is not None else shops_wanted
+
+    conn.execute(delete(work_counts).where(narrowed(work_counts)))
     totals = (
         select(work.c.shop_id, work.c.bucket, literal(ALL), func.count())
-        .where(narrowed(work.c.shop_id))
+        .where(narrowed(work))
         .group_by(work.c.shop_id, work.c.bucket)
     )
     courier = func.coalesce(work_parcels.c.courier, literal(NO_COURIER))
@@ -147,7 +167,7 @@ def _recount(conn: Connection, shop_ids: Collection[int] | None) -> None:
             courier,
             func.count(func.distinct(work_parcels.c.tracking_no)),
         )
-        .where(narrowed(work_parcels.c.shop_id))
+        .where(narrowed(work_parcels))
         .group_by(work_parcels.c.shop_id, work_parcels.c.bucket, courier)
     )
     columns = ["shop_id", "bucket", "courier", "n"]
@@ -268,7 +288,7 @@ def _touched_since(
             (r.shop_id, r.aftersale_id)
             for r in conn.execute(
                 select(aftersale_parcels.c.shop_id, aftersale_parcels.c.aftersale_id).where(
-                    tuple_(aftersale_parcels.c.shop_id, aftersale_parcels.c.tracking_no).in_(chunk)
+                    keyed(aftersale_parcels.c.shop_id, aftersale_parcels.c.tracking_no, chunk)
                 )
             )
         }
@@ -280,26 +300,31 @@ def _redecide(conn: Connection, keys: Sequence[tuple[int, str]], settings: Setti
     current: list[tuple[int, str]] = []
     for start in range(0, len(keys), 400):
         chunk = list(keys[start : start + 400])
-        key = tuple_(work.c.shop_id, work.c.aftersale_id)
         current += [
             (r.shop_id, r.aftersale_id)
-            for r in conn.execute(select(work.c.shop_id, work.c.aftersale_id).where(key.in_(chunk)))
+            for r in conn.execute(
+                select(work.c.shop_id, work.c.aftersale_id).where(keyed(work.c.shop_id, work.c.aftersale_id, chunk))
+            )
         ]
     if not current:
         return 0
+    touched: set[str] = set()
     for start in range(0, len(current), 400):
         chunk = current[start : start + 400]
+        touched |= set(
+            conn.execute(
+                select(work.c.bucket).where(keyed(work.c.shop_id, work.c.aftersale_id, chunk)).distinct()
+            ).scalars()
+        )
         for table in (work, work_parcels):
-            conn.execute(delete(table).where(tuple_(table.c.shop_id, table.c.aftersale_id).in_(chunk)))
+            conn.execute(delete(table).where(keyed(table.c.shop_id, table.c.aftersale_id, chunk)))
     records = load_aftersales(conn, current)
     facts = load_facts(conn, {shop_id for shop_id, _ in current})
-    _write(
-        conn,
-        triage(records, urgent_hours=settings.urgent_hours, now=now, facts=facts, chase_hours=settings.chase_hours),
-        facts,
-        settings,
+    decisions = triage(
+        records, urgent_hours=settings.urgent_hours, now=now, facts=facts, chase_hours=settings.chase_hours
     )
-    _recount(conn, sorted({shop_id for shop_id, _ in current}))
+    _write(conn, decisions, facts, settings)
+    _recount(conn, sorted({shop_id for shop_id, _ in current}), touched | {d.bucket.value for d in decisions})
     return len(records)
 
 

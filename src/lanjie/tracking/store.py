@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
 
 from lanjie.ledger.actions import insert_new
 from lanjie.ledger.database import write_transaction
+from lanjie.ledger.keys import keyed
 from lanjie.ledger.schema import parcel_tracking
 from lanjie.model import LogisticsState
 
@@ -49,7 +50,7 @@ def take_due(
                 moved = conn.execute(
                     update(parcel_tracking)
                     .where(
-                        tuple_(parcel_tracking.c.shop_id, parcel_tracking.c.tracking_no).in_(rest),
+                        keyed(parcel_tracking.c.shop_id, parcel_tracking.c.tracking_no, rest),
                         parcel_tracking.c.asked_at <= now - every,
                     )
                     .values(asked_at=now)
@@ -109,7 +110,7 @@ def load_facts(conn: Connection, keys: Sequence[tuple[int, str]] | None = None) 
         narrowed = (
             query
             if chunk is None
-            else query.where(tuple_(parcel_tracking.c.shop_id, parcel_tracking.c.tracking_no).in_(chunk))
+            else query.where(keyed(parcel_tracking.c.shop_id, parcel_tracking.c.tracking_no, chunk))
         )
         for row in conn.execute(narrowed):
             found[(row.shop_id, row.tracking_no)] = TrackingFact(

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, func, null, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, func, null, or_, select, true
 
 from lanjie.errors import BadInput, NotFound
 from lanjie.ledger.actions import ParcelRef
 from lanjie.ledger.events import EventKind
+from lanjie.ledger.keys import keyed
 from lanjie.ledger.schema import (
     UTCDateTime,
     events,
@@ -232,7 +233,7 @@ def _work_parcels_among(
             .join(
                 work, and_(work.c.shop_id == work_parcels.c.shop_id, work.c.aftersale_id == work_parcels.c.aftersale_id)
             )
-            .where(tuple_(work_parcels.c.shop_id, work_parcels.c.tracking_no).in_(list(refs[start : start + 400])))
+            .where(keyed(work_parcels.c.shop_id, work_parcels.c.tracking_no, list(refs[start : start + 400])))
             .where(*conditions)
         )
         for row in conn.execute(query):
@@ -406,7 +407,7 @@ def pending_remarks(
     for start in range(0, len(keys), 400):
         for member in conn.execute(
             select(work.c.shop_id, work.c.order_key, work.c.aftersale_id)
-            .where(tuple_(work.c.shop_id, work.c.order_key).in_(keys[start : start + 400]))
+            .where(keyed(work.c.shop_id, work.c.order_key, keys[start : start + 400]))
             .where(work.c.remark_status.is_not(None))
             .order_by(work.c.due, work.c.aftersale_id)
         ):
@@ -435,7 +436,7 @@ def listed_parcels(conn: Connection, bucket: str | None, refs: Sequence[tuple[in
             parcels.c.courier,
             null().label("aftersale_id"),
             null().label("order_id"),
-        ).where(tuple_(parcels.c.shop_id, parcels.c.tracking_no).in_(list(refs[start : start + 400])))
+        ).where(keyed(parcels.c.shop_id, parcels.c.tracking_no, list(refs[start : start + 400])))
         found |= {(row.shop_id, row.tracking_no): row for row in conn.execute(query)}
     return found
 
@@ -450,7 +451,7 @@ def due_remarks(conn: Connection, refs: Sequence[tuple[int, str, str]]) -> dict[
     for start in range(0, len(keys), 400):
         rows = conn.execute(
             select(work)
-            .where(tuple_(work.c.shop_id, work.c.order_key).in_(keys[start : start + 400]))
+            .where(keyed(work.c.shop_id, work.c.order_key, keys[start : start + 400]))
             .where(work.c.remark_status.is_not(None))
             .order_by(work.c.due, work.c.aftersale_id)
         )
@@ -464,7 +465,7 @@ def due_remarks(conn: Connection, refs: Sequence[tuple[int, str, str]]) -> dict[
     written = set()
     if found:
         query = select(remarks.c.shop_id, remarks.c.order_key, remarks.c.status).where(
-            tuple_(remarks.c.shop_id, remarks.c.order_key).in_([(k[0], k[1]) for k in found])
+            keyed(remarks.c.shop_id, remarks.c.order_key, [(k[0], k[1]) for k in found])
         )
         written = {tuple(r) for r in conn.execute(query)}
     return {key: row for key, row in found.items() if key not in written}
