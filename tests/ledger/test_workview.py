@@ -11,8 +11,9 @@ from sqlalchemy import Engine, func, select
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.ledger.actions import ParcelRef, record_sent
+from lanjie.ledger.database import write_transaction
 from lanjie.ledger.schema import shops, work, work_counts, work_parcels, work_state
-from lanjie.ledger.workview import Refreshed, refresh_work
+from lanjie.ledger.workview import Refreshed, _redecide, refresh_work
 from lanjie.model import SHANGHAI
 from lanjie.pipeline import analyse_ledger, import_and_analyse
 
@@ -167,3 +168,36 @@ def test_an_import_that_commits_after_a_later_one_was_refreshed_is_still_decided
     )
     refresh_work(ledger, settings=settings, now=DAY1 + timedelta(hours=1))
     assert kept(ledger) == {"101": "intercept", "201": "intercept"}
+
+
+def test_counts_follow_after_sales_decided_again_one_by_one(ledger: Engine, tmp_path: Path) -> None:
+    """A parcel two after-sales share counts once in its list, however they are decided again."""
+    settings = load_settings()
+    shared = NUMBERS[0]
+    rows = [
+        aftersale(售后单号="101", 发货物流单号=shared),
+        aftersale(售后单号="102", 发货物流单号=shared),
+        aftersale(售后单号="103", 发货物流单号=NUMBERS[1]),
+        aftersale(售后单号="104", 发货物流单号=NUMBERS[2]),
+    ]
+    load(ledger, tmp_path, DAY1, rows)
+    refresh_work(ledger, settings=settings, now=DAY1)
+    assert counted_right(ledger)
+    with ledger.connect() as conn:
+        shop_id = conn.execute(select(shops.c.id)).scalar_one()
+    with write_transaction(ledger) as conn:  # one of the two sharing after-sales alone
+        assert _redecide(conn, [(shop_id, "101")], settings, DAY1) == 1
+    assert counted_right(ledger)
+    record_sent(ledger, [ParcelRef(shop_id, shared, "zhongtong")], operator="小王", now=DAY1)  # both move on
+    assert refresh_work(ledger, settings=settings, now=DAY1) == Refreshed(0, 2)
+    assert counted_right(ledger)
+    with ledger.connect() as conn:
+        listed = dict(
+            conn.execute(
+                select(work_counts.c.courier, work_counts.c.n).where(work_counts.c.bucket == "intercept")
+            ).all()
+        )
+    assert listed == {"": 2, "zhongtong": 1, "yuantong": 1}
+    later = DAY1 + timedelta(hours=49)  # the chase falls due for both: they move together
+    assert refresh_work(ledger, settings=settings, now=later) == Refreshed(0, 2)
+    assert counted_right(ledger) and kept(ledger) == decided_now(ledger, later)

@@ -11,6 +11,7 @@ place where buckets are decided.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,13 +146,11 @@ ALL = ""  # work_counts.courier of a bucket's after-sales
 NO_COURIER = "-"  # work_counts.courier of parcels whose courier is not known
 
 
-def _recount(conn: Connection, shop_ids: Collection[int] | None, buckets: Collection[str] | None = None) -> None:
-    """Count these shops' kept work again (all shops when None), in these buckets only when
-    given (a few after-sales decided again touch a bucket or two, not the whole shop)."""
+def _recount(conn: Connection, shop_ids: Collection[int] | None) -> None:
+    """Count these shops' kept work again (all shops when None)."""
 
     def narrowed(table: Any) -> ColumnElement[bool]:
-        shops_wanted = table.c.shop_id.in_(list(shop_ids)) if shop_ids is not None else true()
-        return and_(shops_wanted, table.c.bucket.in_(list(buckets))) if buckets is not None else shops_wanted
+        return table.c.shop_id.in_(list(shop_ids)) if shop_ids is not None else true()
 
     conn.execute(delete(work_counts).where(narrowed(work_counts)))
     totals = (
@@ -308,24 +307,113 @@ def _redecide(conn: Connection, keys: Sequence[tuple[int, str]], settings: Setti
         ]
     if not current:
         return 0
-    touched: set[str] = set()
+    before = _kept_of(conn, current)
     for start in range(0, len(current), 400):
         chunk = current[start : start + 400]
-        touched |= set(
-            conn.execute(
-                select(work.c.bucket).where(keyed(work.c.shop_id, work.c.aftersale_id, chunk)).distinct()
-            ).scalars()
-        )
         for table in (work, work_parcels):
             conn.execute(delete(table).where(keyed(table.c.shop_id, table.c.aftersale_id, chunk)))
+    gone = before.parcels - _grouped(conn, before.parcels)
     records = load_aftersales(conn, current)
     facts = load_facts(conn, {shop_id for shop_id, _ in current})
-    decisions = triage(
-        records, urgent_hours=settings.urgent_hours, now=now, facts=facts, chase_hours=settings.chase_hours
+    _write(
+        conn,
+        triage(records, urgent_hours=settings.urgent_hours, now=now, facts=facts, chase_hours=settings.chase_hours),
+        facts,
+        settings,
     )
-    _write(conn, decisions, facts, settings)
-    _recount(conn, sorted({shop_id for shop_id, _ in current}), touched | {d.bucket.value for d in decisions})
+    after = _kept_of(conn, current)
+    arrived = {p for p, rows in _grouped_rows(conn, after.parcels).items() if rows == after.rows_of(p)}
+    _adjust_counts(conn, before, after, gone, arrived)
     return len(records)
+
+
+@dataclass
+class _Kept:
+    """Some after-sales' kept rows: their buckets, and their parcels as counted (shop, bucket, courier, number)."""
+
+    buckets: Counter[tuple[int, str]]
+    parcel_rows: Counter[tuple[int, str, str, str]]
+
+    @property
+    def parcels(self) -> set[tuple[int, str, str, str]]:
+        return set(self.parcel_rows)
+
+    def rows_of(self, parcel: tuple[int, str, str, str]) -> int:
+        return self.parcel_rows[parcel]
+
+
+def _kept_of(conn: Connection, keys: Sequence[tuple[int, str]]) -> _Kept:
+    kept = _Kept(Counter(), Counter())
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        kept.buckets.update(
+            (r.shop_id, r.bucket)
+            for r in conn.execute(
+                select(work.c.shop_id, work.c.bucket).where(keyed(work.c.shop_id, work.c.aftersale_id, chunk))
+            )
+        )
+        kept.parcel_rows.update(
+            (r.shop_id, r.bucket, r.courier or NO_COURIER, r.tracking_no)
+            for r in conn.execute(
+                select(
+                    work_parcels.c.shop_id, work_parcels.c.bucket, work_parcels.c.courier, work_parcels.c.tracking_no
+                ).where(keyed(work_parcels.c.shop_id, work_parcels.c.aftersale_id, chunk))
+            )
+        )
+    return kept
+
+
+def _grouped_rows(conn: Connection, parcels: set[tuple[int, str, str, str]]) -> dict[tuple[int, str, str, str], int]:
+    """How many kept rows each of these parcels has now in its bucket (those with none are left out)."""
+    wanted = sorted({(shop_id, number) for shop_id, _, _, number in parcels})
+    found: dict[tuple[int, str, str, str], int] = {}
+    for start in range(0, len(wanted), 400):
+        rows = conn.execute(
+            select(
+                work_parcels.c.shop_id,
+                work_parcels.c.bucket,
+                work_parcels.c.courier,
+                work_parcels.c.tracking_no,
+                func.count().label("n"),
+            )
+            .where(keyed(work_parcels.c.shop_id, work_parcels.c.tracking_no, wanted[start : start + 400]))
+            .group_by(work_parcels.c.shop_id, work_parcels.c.bucket, work_parcels.c.courier, work_parcels.c.tracking_no)
+        )
+        found.update(((r.shop_id, r.bucket, r.courier or NO_COURIER, r.tracking_no), int(r.n)) for r in rows)
+    return {parcel: n for parcel, n in found.items() if parcel in parcels}
+
+
+def _grouped(conn: Connection, parcels: set[tuple[int, str, str, str]]) -> set[tuple[int, str, str, str]]:
+    return set(_grouped_rows(conn, parcels))
+
+
+def _adjust_counts(
+    conn: Connection,
+    before: _Kept,
+    after: _Kept,
+    gone: set[tuple[int, str, str, str]],
+    arrived: set[tuple[int, str, str, str]],
+) -> None:
+    """Move the kept counts by what deciding some after-sales again changed: each after-sale
+    from its old bucket to its new one, a parcel counted in a list when it arrives there and
+    uncounted when its last row leaves (a parcel several after-sales share counts once)."""
+    delta: Counter[tuple[int, str, str]] = Counter()
+    for (shop_id, bucket), n in after.buckets.items():
+        delta[(shop_id, bucket, ALL)] += n
+    for (shop_id, bucket), n in before.buckets.items():
+        delta[(shop_id, bucket, ALL)] -= n
+    for shop_id, bucket, courier, _ in arrived:
+        delta[(shop_id, bucket, courier)] += 1
+    for shop_id, bucket, courier, _ in gone:
+        delta[(shop_id, bucket, courier)] -= 1
+    for (shop_id, bucket, courier), change in delta.items():
+        if not change:
+            continue
+        where = and_(work_counts.c.shop_id == shop_id, work_counts.c.bucket == bucket, work_counts.c.courier == courier)
+        moved = conn.execute(update(work_counts).where(where).values(n=work_counts.c.n + change))
+        if moved.rowcount == 0:
+            conn.execute(insert(work_counts).values(shop_id=shop_id, bucket=bucket, courier=courier, n=change))
+    conn.execute(delete(work_counts).where(work_counts.c.n <= 0))
 
 
 def _write(conn: Connection, decisions: list[Decision], facts: LedgerFacts, settings: Settings) -> None:
