@@ -40,6 +40,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2 as httpx
 
+from fakes.local_http import reply, serve, stop
+
 OK = 10000
 TOKEN_PATHS = ("token/create", "token/refresh")
 THROTTLE = (40009, "isv.api-flow-limited", "接口调用频率超限")  # stand-in: no published code
@@ -120,27 +122,11 @@ class FakeDoudian:
     # Running
 
     def __enter__(self) -> FakeDoudian:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        server = self._server
-        self._thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.02), daemon=True)
-        self._thread.start()
+        self._server, self._thread = serve(self._handle)
         return self
 
     def __exit__(self, *_: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        stop(self._server, self._thread)
 
     @property
     def url(self) -> str:
@@ -228,11 +214,7 @@ class FakeDoudian:
                 return
             # Serialised under the lock: the answer holds the stored after-sales themselves.
             payload = json.dumps(self._answer(path, query, body), ensure_ascii=False).encode("utf-8")
-        http.send_response(200)
-        http.send_header("Content-Type", "application/json;charset=utf-8")
-        http.send_header("Content-Length", str(len(payload)))
-        http.end_headers()
-        http.wfile.write(payload)
+        reply(http, payload)
 
     def _answer(self, path: str, query: dict[str, str], body: str) -> dict[str, Any]:
         expected = {"app_key": self.app_key, "method": path.replace("/", "."), "v": "2", "sign_method": "hmac-sha256"}

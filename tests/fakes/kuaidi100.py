@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from fakes.local_http import reply, serve, stop
+
 LOCK_SECONDS = 30 * 60
 KNOWN_COMS = frozenset({"shunfeng", "zhongtong", "yuantong", "yunda", "shentong", "jtexpress", "jd", "ems"})
 PHONE_COMS = frozenset({"shunfeng", "shunfengkuaiyun", "zhongtong"})
@@ -284,37 +286,3 @@ class CallbackReceiver:
         self.forms.append(form)
         answer = self.answer(form) if self.answer else {"result": True, "returnCode": "200", "message": "成功"}
         reply(http, answer)
-
-
-# A threaded local HTTP server
-
-
-def serve(handle: Callable[[BaseHTTPRequestHandler], None]) -> tuple[ThreadingHTTPServer, threading.Thread]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            handle(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.02), daemon=True)
-    thread.start()
-    return server, thread
-
-
-def stop(server: ThreadingHTTPServer | None, thread: threading.Thread | None) -> None:
-    assert server is not None and thread is not None
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-def reply(http: BaseHTTPRequestHandler, answer: dict[str, Any]) -> None:
-    payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-    http.send_response(200)
-    http.send_header("Content-Type", "application/json;charset=utf-8")
-    http.send_header("Content-Length", str(len(payload)))
-    http.end_headers()
-    http.wfile.write(payload)

@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fakes.local_http import reply, serve, stop
+
 WECOM_PATH = "/cgi-bin/webhook/send"
 DINGTALK_PATH = "/robot/send"
 FEISHU_PREFIX = "/open-apis/bot/v2/hook/"
@@ -87,27 +89,11 @@ class FakeRobots:
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def __enter__(self) -> FakeRobots:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        server = self._server
-        self._thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.02), daemon=True)
-        self._thread.start()
+        self._server, self._thread = serve(self._handle)
         return self
 
     def __exit__(self, *_: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        stop(self._server, self._thread)
 
     @property
     def base(self) -> str:
@@ -144,12 +130,7 @@ class FakeRobots:
             self.queries.append(query)
             kind, token = self._route(split.path, query)
             answer = self._answer(kind, token, query, body)
-        payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-        http.send_response(200)
-        http.send_header("Content-Type", "application/json;charset=utf-8")
-        http.send_header("Content-Length", str(len(payload)))
-        http.end_headers()
-        http.wfile.write(payload)
+        reply(http, answer)
 
     @staticmethod
     def _route(path: str, query: dict[str, str]) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console
 from rich.status import Status
@@ -154,6 +155,12 @@ Db = Annotated[
 Config = Annotated[Path | None, typer.Option("--config", help="设置文件（默认当前文件夹的 lanjie.toml）")]
 LangOption = Annotated[str | None, typer.Option("--lang", help="提示语言：zh（默认）或 en")]
 JsonOutput = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
+
+
+def print_json(document: object) -> None:
+    """A command's JSON answer, alone on stdout."""
+    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
 
 
 def console(*, stderr: bool = False) -> Console:

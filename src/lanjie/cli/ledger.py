@@ -6,11 +6,9 @@ commands start without it.
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 from rich.table import Table
 from rich.text import Text as RichText
@@ -29,6 +27,7 @@ from lanjie.cli.common import (
     command,
     console,
     new_app,
+    print_json,
 )
 from lanjie.couriers import courier_name, known_couriers, parse_partners
 from lanjie.errors import BadInput
@@ -42,11 +41,6 @@ if TYPE_CHECKING:
 
 def _time(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
-
-
-def _print_json(document: dict[str, Any]) -> None:
-    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
 
 
 @app.command(cls=Command)
@@ -169,7 +163,7 @@ def remarks(
             console().print(message, style="green", markup=False)
             return
         if json_output:
-            _print_json(
+            print_json(
                 {
                     "remarks": [
                         {
@@ -245,7 +239,7 @@ def history(
         if not found.aftersales and not found.events:
             raise BadInput("history_not_found", what=key)
         if json_output:
-            _print_json(found.document())
+            print_json(found.document())
             return
         out = console()
         for item in found.aftersales:
@@ -308,7 +302,7 @@ def stats(
         with ledger.connect() as conn:
             result = load_stats(conn, shop_ids=list(ids.values()) if shops else None, now=ctx.now, days=days)
         if json_output:
-            _print_json(result.document(now=ctx.now, shops=sorted(ids) if shops else None))
+            print_json(result.document(now=ctx.now, shops=sorted(ids) if shops else None))
             return
         out = console()
         right = {"justify": "right"}
@@ -373,7 +367,7 @@ def db_info(db: Db = None, json_output: JsonOutput = False, config: Config = Non
         info = ledger_info(ctx.ledger())
         lang = ctx.lang
         if json_output:
-            _print_json(
+            print_json(
                 {
                     "url": info.url,
                     "backend": info.backend,

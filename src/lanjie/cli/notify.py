@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-import orjson
 import typer
 
 from lanjie.cli.common import (
@@ -20,6 +19,7 @@ from lanjie.cli.common import (
     app,
     command,
     console,
+    print_json,
 )
 from lanjie.i18n import Lang, Listing, t
 
@@ -86,7 +86,7 @@ def notify(
         if not parts:
             out.print(t("notify_nothing", lang, courier=name, what=t(f"bucket_label_{bucket.value}", lang)))
             if json_output:
-                _print_json({"courier": code, "bucket": bucket.value, "numbers": [], "parts": 0, "sent": []})
+                print_json({"courier": code, "bucket": bucket.value, "numbers": [], "parts": 0, "sent": []})
             return
         kind = t(f"robot_kind_{robot.kind.value}", lang)
         out.print(
@@ -109,7 +109,7 @@ def notify(
             )
         sentence = report.describe(lang, operator=settings.operator_name)
         if json_output:
-            _print_json(
+            print_json(
                 {
                     "courier": code,
                     "bucket": bucket.value,
@@ -146,11 +146,6 @@ def _time(moment: Any) -> str:
     from lanjie.model import SHANGHAI
 
     return str(moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M"))
-
-
-def _print_json(document: dict[str, Any]) -> None:
-    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
 
 
 def _confirm(question: str, yes: bool, lang: Lang) -> None:

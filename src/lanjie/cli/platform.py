@@ -6,7 +6,6 @@ import sys
 from datetime import datetime
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.table import Table
 
@@ -23,6 +22,7 @@ from lanjie.cli.common import (
     command,
     console,
     new_app,
+    print_json,
 )
 from lanjie.i18n import Lang, t
 from lanjie.model import SHANGHAI
@@ -33,11 +33,6 @@ app.add_typer(shop_app, name="shop")
 
 def _time(moment: datetime | None) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
-def _print_json(document: dict[str, Any]) -> None:
-    sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
 
 
 @shop_app.command("connect", cls=Command)
@@ -87,7 +82,7 @@ def shop_list(json_output: JsonOutput = False, db: Db = None, config: Config = N
         with ctx.ledger().connect() as conn:
             found = connected_shops(conn)
         if json_output:
-            _print_json({"shops": [_shop_json(s) for s in found]})
+            print_json({"shops": [_shop_json(s) for s in found]})
             return
         lang = ctx.lang
         if not found:
@@ -151,7 +146,7 @@ def sync(
     with command(locals()) as ctx:
         reports = sync_connected(ctx, shops or [], full=full, quiet=json_output)
         if json_output:
-            _print_json({"shops": [r.as_json() for r in reports]})
+            print_json({"shops": [r.as_json() for r in reports]})
         if any(r.errors for r in reports):
             raise typer.Exit(3)
 
@@ -255,7 +250,7 @@ def push_pending_remarks(ctx: Any, refs: list[Any], *, yes: bool, json_output: b
             now=ctx.now,
         )
     if json_output:
-        _print_json(
+        print_json(
             {
                 "written": [r.order_key for r in report.written],
                 "busy": [r.order_key for r in report.busy],
@@ -353,7 +348,7 @@ def intercept(
                 now=ctx.now,
             )
         if json_output:
-            _print_json(
+            print_json(
                 {
                     "requested": [{"tracking_no": r.tracking_no, "cost_fen": cost} for r, cost in report.requested],
                     "refused": [{"tracking_no": r.tracking_no, "reason": why} for r, why in report.refused],
@@ -409,7 +404,7 @@ def _intercept_with_kuaidi100(ctx: Any, refs: list[Any], *, yes: bool, json_outp
         )
     stopped = report.stopped.explain(lang) if report.stopped is not None else None
     if json_output:
-        _print_json(
+        print_json(
             {
                 "requested": [
                     {"tracking_no": r.tracking_no, "task_id": receipt.task_id} for r, receipt in report.requested
@@ -510,7 +505,7 @@ def agree(
                 now=ctx.now,
             )
         if json_output:
-            _print_json(
+            print_json(
                 {
                     "agreed": [r.aftersale_id for r in report.agreed],
                     "refused": [{"aftersale_id": r.aftersale_id, "reason": why} for r, why in report.refused],

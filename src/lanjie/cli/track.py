@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
-
-import orjson
 
 from lanjie.cli.common import (
     Activity,
@@ -20,6 +17,7 @@ from lanjie.cli.common import (
     app,
     command,
     console,
+    print_json,
 )
 from lanjie.i18n import Lang, t
 
@@ -38,8 +36,7 @@ def track(
     with command(locals()) as ctx:
         report = track_parcels(ctx, shops or [], quiet=json_output)
         if json_output:
-            sys.stdout.buffer.write(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2) + b"\n")
-            sys.stdout.flush()
+            print_json(report.as_json())
 
 
 def track_parcels(ctx: Any, shops: list[str], *, quiet: bool) -> Any:

@@ -53,6 +53,17 @@ class Batch:
     incremental: bool = False
 
 
+def batch_from_service(
+    name: str, content: str, at: datetime, records: list[AfterSale], *, rows: int, incremental: bool
+) -> Batch:
+    """A batch read from a service (the 抖店 Open Platform, 快递100) rather than a file: the import
+    knows it like a file, by `name` and the SHA-256 of its `content`, so the same answer twice is
+    "already imported" like the same file twice. The records already carry `name` as their source."""
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    source = SourceFile(name, digest, at, rows, len(records))
+    return Batch(aftersales=records, files=[name], sources=[source], rows=rows, incremental=incremental)
+
+
 def export_time(path: Path) -> datetime:
     """When an export was made: from its name (售后单导出-2026-11-26-09-30-00), else its mtime."""
     match = _STAMP.search(path.stem)

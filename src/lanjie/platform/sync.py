@@ -11,7 +11,6 @@ leaves the ledger exactly as it was. An expired token is refreshed once and the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from sqlalchemy import Engine
 
 from lanjie.clients.doudian import DoudianClient, DoudianError
 from lanjie.config import Settings
-from lanjie.ingest.load import Batch, SourceFile
+from lanjie.ingest.load import Batch, batch_from_service
 from lanjie.model import SHANGHAI, SourceRef
 from lanjie.pipeline import record_and_analyse
 from lanjie.platform.connections import ConnectedShop, record_sync, with_token
@@ -83,30 +82,17 @@ def fetch_items(
     return list(items.values())
 
 
-def source_of(shop: str, items: list[Mapping[str, Any]], started: datetime, *, full: bool) -> SourceFile:
-    """The sync as the import knows a file: named by shop and time, known by its content, so the
-    same answer twice is "already imported" like the same file twice."""
-    canonical = json.dumps([shop, full, items], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def batch_of(shop: str, items: list[Mapping[str, Any]], started: datetime, *, full: bool) -> Batch:
+    """The sync's answer as a batch, named by shop and time and known by its content."""
     stamp = started.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
     name = f"{SOURCE_PREFIX} {shop} {stamp}" + (" 全量" if full else "")
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return SourceFile(name, digest, started, len(items), len(items))
-
-
-def batch_of(shop: str, items: list[Mapping[str, Any]], started: datetime, *, full: bool) -> Batch:
-    source = source_of(shop, items, started, full=full)
     records = [
         record
         for row, item in enumerate(items, start=1)
-        if (record := aftersale_from_item(item, shop=shop, source=SourceRef(source.name, row))) is not None
+        if (record := aftersale_from_item(item, shop=shop, source=SourceRef(name, row))) is not None
     ]
-    return Batch(
-        aftersales=records,
-        files=[source.name],
-        sources=[source],
-        rows=len(items),
-        incremental=not full,
-    )
+    content = json.dumps([shop, full, items], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return batch_from_service(name, content, started, records, rows=len(items), incremental=not full)
 
 
 def sync_shop(

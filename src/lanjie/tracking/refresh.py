@@ -13,7 +13,6 @@ parcel signed since the export goes to 核实 before anyone sends it).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from sqlalchemy import Engine
 
 from lanjie.clients.kuaidi100 import Kuaidi100Client, Kuaidi100Error, Tracking
 from lanjie.config import Settings
-from lanjie.ingest.load import Batch, SourceFile
+from lanjie.ingest.load import Batch, batch_from_service
 from lanjie.ledger.database import write_transaction
 from lanjie.ledger.worklist import resolve_shops
 from lanjie.model import SHANGHAI, AfterSale, Bucket, LogisticsState, SourceRef
@@ -193,8 +192,6 @@ def _changed(
 
 def _batch(records: list[AfterSale], now: datetime) -> Batch:
     name = f"{SOURCE_PREFIX} {now.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"
-    content = repr([(r.shop, r.aftersale_id, r.logistics_raw) for r in records]) + name
-    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
     moved = [dataclasses.replace(r, source=SourceRef(name, row)) for row, r in enumerate(records, start=1)]
-    source = SourceFile(name, digest, now, len(moved), len(moved))
-    return Batch(aftersales=moved, files=[name], sources=[source], rows=len(moved), incremental=True)
+    content = repr([(r.shop, r.aftersale_id, r.logistics_raw) for r in records]) + name
+    return batch_from_service(name, content, now, moved, rows=len(moved), incremental=True)

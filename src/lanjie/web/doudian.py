@@ -11,10 +11,7 @@ shows it) and logged without secrets; the next interval tries again.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,11 +35,10 @@ from lanjie.platform.connections import ConnectedShop, connected_shops, record_s
 from lanjie.platform.records import REFUND_ONLY_TYPES
 from lanjie.platform.refetch import fetch_detail, refresh_aftersales
 from lanjie.platform.sync import SyncReport, sync_shop
+from lanjie.web.background import BackgroundJob, Clock
 
 LOG = logging.getLogger("lanjie.platform")
-WAKE_SECONDS = 60.0
 REFETCH_TAGS = AFTERSALE_TAGS | {TAG_TRADE_LOGISTICS_CHANGED}
-Clock = Callable[[], datetime]
 
 
 def configured(settings: Settings) -> bool:
@@ -97,56 +93,15 @@ def run_sync(
     return SyncReport(shop.name, errors=[said])
 
 
-class BackgroundSync:
+class BackgroundSync(BackgroundJob):
     """Syncs each connected shop once per `settings.sync_minutes`, across every server of the ledger."""
 
-    def __init__(
-        self,
-        ledger: Engine,
-        settings: Settings,
-        *,
-        clock: Clock,
-        name: str | None = None,
-        wake: float = WAKE_SECONDS,
-    ) -> None:
-        self.ledger = ledger
-        self.settings = settings
-        self.clock = clock
-        self.wake = wake
-        self.name = (name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}")[:200]
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+    thread_name = "lanjie-sync"
+    log = LOG
 
     @property
     def interval(self) -> timedelta:
         return timedelta(minutes=self.settings.sync_minutes)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="lanjie-sync", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """Ask the thread to stop and wait for it (a sync under way finishes its current call)."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.run_once()
-            except Exception as error:  # the ledger unreachable, say: try again at the next wake
-                LOG.error("background sync could not run: %s", type(error).__name__)
-            if self._stopping.wait(self.wake):
-                return
 
     def run_once(self) -> list[SyncReport]:
         """One wake: sync the shops whose interval this server claims now."""
@@ -158,7 +113,7 @@ class BackgroundSync:
         operator = t("platform_sync_operator", self.settings.lang)
         with client_for(self.settings, self.clock) as client:
             for shop in shops:
-                if self._stopping.is_set():
+                if self.stopping:
                     break
                 now = self.clock()
                 if not claim(self.ledger, sync_job(shop), by=self.name, now=now, every=self.interval):

@@ -16,8 +16,6 @@ The page polls /tracking/status to see it running and, once it finished, its fig
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -34,13 +32,12 @@ from lanjie.ledger.claims import claim, release
 from lanjie.ledger.schema import job_claims
 from lanjie.tracking.access import kuaidi100_from
 from lanjie.tracking.refresh import TrackReport, refresh_tracking
+from lanjie.web.background import WAKE_SECONDS, BackgroundJob, Clock
 
 LOG = logging.getLogger("lanjie.tracking")
-WAKE_SECONDS = 60.0
 TRACK_JOB = "track"
 MANUAL_JOB = "track:manual"
 MANUAL_CLAIM_FOR = timedelta(hours=1)  # a manual refresh on a server that died frees the job after this
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -55,15 +52,6 @@ class Services:
 
 def tracking_configured(settings: Settings) -> bool:
     return bool(settings.kuaidi100_customer and settings.kuaidi100_key)
-
-
-def _server_name(owner: object) -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{id(owner):x}"[:200]
-
-
-def _why(error: Exception) -> str:
-    """An error as it may be logged: its message key or its kind, never a text that could quote secrets."""
-    return error.key if isinstance(error, LanjieError) else type(error).__name__
 
 
 def run_tracking(
@@ -82,9 +70,12 @@ def run_tracking(
         )
 
 
-class BackgroundTracking:
+class BackgroundTracking(BackgroundJob):
     """Refreshes the tracking of the parcels with open work once per `settings.track_minutes`, across
     every server of the ledger."""
+
+    thread_name = "lanjie-track"
+    log = LOG
 
     def __init__(
         self,
@@ -96,45 +87,12 @@ class BackgroundTracking:
         name: str | None = None,
         wake: float = WAKE_SECONDS,
     ) -> None:
-        self.ledger = ledger
-        self.settings = settings
-        self.clock = clock
+        super().__init__(ledger, settings, clock=clock, name=name, wake=wake)
         self.services = services or Services()
-        self.wake = wake
-        self.name = (name or _server_name(self))[:200]
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def interval(self) -> timedelta:
         return timedelta(minutes=self.settings.track_minutes)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="lanjie-track", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """Ask the thread to stop and wait for it (a refresh under way finishes first, up to `timeout`)."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.run_once()
-            except Exception as error:  # the ledger or 快递100 unreachable, say: try again at the next wake
-                LOG.error("background tracking could not run: %s", _why(error))
-            if self._stopping.wait(self.wake):
-                return
 
     def run_once(self) -> TrackReport | None:
         """One wake: refresh the tracking when this server claims the interval now (None: it did not)."""
