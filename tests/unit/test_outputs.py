@@ -116,3 +116,12 @@ def test_the_intercepted_remark_is_due_once_the_request_is_recorded_and_dated_by
     assert [(r.order_id, r.text, r.flag, r.aftersale_ids) for r in remarks] == [
         ("o1", "11-25 已拦截 中通", "紫", ("1", "2"))
     ]
+
+
+def test_each_json_decision_names_its_shop() -> None:
+    """An export can hold several shops (门店名称): a script must know whose after-sale it reads."""
+    from lanjie.outputs.jsonout import decision_item
+
+    one, two = record(aftersale_id="101"), record(aftersale_id="102", shop="二号店")
+    items = [decision_item(d) for d in triage([one, two], urgent_hours=12, now=NOW)]
+    assert {(i["aftersale_id"], i["shop"]) for i in items} == {("101", one.shop), ("102", "二号店")}

@@ -18,6 +18,7 @@ def decision_item(decision: Decision) -> dict[str, Any]:
     record = decision.aftersale
     hours_left = decision.hours_left
     return {
+        "shop": record.shop,
         "aftersale_id": record.aftersale_id,
         "order_id": record.order_id,
         "bucket": decision.bucket,
