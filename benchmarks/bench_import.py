@@ -2,10 +2,15 @@
 against python-calamine merely reading the same file into lists, in the same run.
 
     python benchmarks/bench_import.py [--rows 100000] [--repeat 7]
+    python benchmarks/bench_import.py --rows 1000000 --repeat 1     # the 1,000,000-row export
 
-Both sides run as fresh processes (interpreter start-up included on both sides); wall
-time is the median of the repeats, peak memory is the child's max RSS (from wait4).
-Targets: time ≤ 1.5× the raw read, memory ≤ 2× the raw read's.
+Every side runs as a fresh process (interpreter start-up included); wall time is the median
+of the repeats, peak memory the child's max RSS (from wait4). Sides:
+  raw      python-calamine reads the sheet into lists (the baseline);
+  opening  what lanjie does before it sees a row: the limits scan, then python-calamine's parse
+           (the floor of lanjie's time: everything after it is per-row work);
+  lanjie   `lanjie triage --json` with an empty ledger.
+Targets: time ≤ 1.2× the raw read, memory ≤ 1.0× the raw read's.
 """
 
 from __future__ import annotations
@@ -26,31 +31,48 @@ RAW_READ = (
 )
 
 
+OPENING = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from lanjie.ingest.read import open_sheet\n"
+    "assert open_sheet(Path(sys.argv[1])).header is not None\n"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     path = export_file(args.rows)
-    raw = [sys.executable, "-c", RAW_READ, str(path)]
-    ours = [sys.executable, "-m", "lanjie", "triage", str(path), "--json", "--now", NOW.isoformat()]
-    results: dict[str, list[tuple[float, int]]] = {"raw": [], "lanjie": []}
+    commands = {
+        "raw": [sys.executable, "-c", RAW_READ, str(path)],
+        "opening": [sys.executable, "-c", OPENING, str(path)],
+        "lanjie": [sys.executable, "-m", "lanjie", "triage", str(path), "--json", "--now", NOW.isoformat()],
+    }
+    results: dict[str, list[tuple[float, int]]] = {side: [] for side in commands}
     with tempfile.TemporaryDirectory() as folder:
         env = {"LANJIE_DATABASE_URL": str(Path(folder) / "ledger.sqlite3")}  # an empty ledger: nothing sent yet
         for _ in range(args.repeat):
-            results["raw"].append(measure(raw))
-            results["lanjie"].append(measure(ours, env))
-    raw_time = statistics.median(t for t, _ in results["raw"])
-    our_time = statistics.median(t for t, _ in results["lanjie"])
-    raw_rss = max(m for _, m in results["raw"])
-    our_rss = max(m for _, m in results["lanjie"])
+            for side, command in commands.items():
+                results[side].append(measure(command, env))
+    time_of = {side: statistics.median(t for t, _ in runs) for side, runs in results.items()}
+    peak_of = {side: max(m for _, m in runs) for side, runs in results.items()}
     size = path.stat().st_size / 1e6
     print(f"file: {path.name} ({args.rows:,} rows × 50 columns, {size:.1f} MB)")
-    print(f"raw calamine read to lists : {raw_time:6.2f} s   peak {raw_rss / 1024:7.1f} MiB")
-    print(f"lanjie triage --json       : {our_time:6.2f} s   peak {our_rss / 1024:7.1f} MiB")
-    print(f"ratio time   : {our_time / raw_time:.2f}×  (target ≤ 1.5×)")
-    print(f"ratio memory : {our_rss / raw_rss:.2f}×  (target ≤ 2×)")
-    print(f"throughput   : {args.rows / our_time:,.0f} rows/s")
+    for side, label in (
+        ("raw", "raw calamine read to lists"),
+        ("opening", "lanjie: limits scan + parse"),
+        ("lanjie", "lanjie triage --json"),
+    ):
+        print(
+            f"{label:28}: {time_of[side]:6.2f} s ({time_of[side] / time_of['raw']:.2f}×)   "
+            f"peak {peak_of[side] / 1024:7.1f} MiB ({peak_of[side] / peak_of['raw']:.2f}×)"
+        )
+    ratio_time, ratio_memory = time_of["lanjie"] / time_of["raw"], peak_of["lanjie"] / peak_of["raw"]
+    print(f"ratio time   : {ratio_time:.2f}×  (target ≤ 1.2×: {'met' if ratio_time <= 1.2 else 'NOT met'})")
+    print(f"ratio memory : {ratio_memory:.2f}×  (target ≤ 1.0×: {'met' if ratio_memory <= 1.0 else 'NOT met'})")
+    print(f"throughput   : {args.rows / time_of['lanjie']:,.0f} rows/s")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,20 @@ def test_commands_run_here_do_not_end_the_process() -> None:
     assert not is_the_program()  # so `run` and `triage` return to the test instead of os._exit
 
 
+def test_a_batch_command_run_here_gives_the_garbage_collector_back(export: Path, tmp_path: Path) -> None:
+    """`triage`, `run` and `import` switch the cyclic collector off while they work; a caller
+    running them in-process gets it back on, also after a refused file."""
+    import gc
+
+    assert gc.isenabled()
+    triage_json(export)
+    assert gc.isenabled()
+    picture = tmp_path / "截图.xlsx"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    assert lanjie("triage", picture, "--json").exit_code != 0
+    assert gc.isenabled()
+
+
 def test_run_in_chinese(tmp_path: Path, export: Path) -> None:
     out = tmp_path / "out"
     result = ok(lanjie("run", export, "--now", NOW, "--partners", "zhongtong", "--out", out, "--db", "l.sqlite3"))

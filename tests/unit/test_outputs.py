@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from test_triage import record
 
 from exports import NOW
@@ -125,3 +126,28 @@ def test_each_json_decision_names_its_shop() -> None:
     one, two = record(aftersale_id="101"), record(aftersale_id="102", shop="二号店")
     items = [decision_item(d) for d in triage([one, two], urgent_hours=12, now=NOW)]
     assert {(i["aftersale_id"], i["shop"]) for i in items} == {("101", one.shop), ("102", "二号店")}
+
+
+def test_json_written_in_pieces_is_the_whole_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streamed decisions.json holds exactly what the one-object document holds, in both languages."""
+    import io
+
+    import orjson
+
+    from lanjie.i18n import translated
+    from lanjie.ingest.identifiers import MSG_SCIENTIFIC
+    from lanjie.ingest.load import Batch
+    from lanjie.model import Problem
+    from lanjie.outputs import jsonout
+
+    monkeypatch.setattr(jsonout, "_ITEMS_PER_WRITE", 2)
+    records = [record(aftersale_id=str(n), order_id=f"o{n}", parcels=(zto(f"7300000000{n:04d}"),)) for n in range(7)]
+    batch = Batch(files=['"items":[] 售后.xlsx'])
+    batch.problems.append(Problem("售后.xlsx", 3, "快递单号", "7.3E+13", MSG_SCIENTIFIC))
+    for decisions in (decisions_for(*records), []):
+        for lang in ("zh", "en"):
+            out = io.BytesIO()
+            jsonout.write_document(out, decisions, batch, now=NOW, lang=lang)
+            whole = jsonout.dumps(translated(jsonout.decisions_document(decisions, batch, now=NOW), lang))
+            assert out.getvalue() == whole
+            assert len(orjson.loads(out.getvalue())["items"]) == len(decisions)

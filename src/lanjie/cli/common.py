@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -253,14 +254,22 @@ class Ctx:
 
 
 @contextmanager
-def command(params: Mapping[str, Any]) -> Iterator[Ctx]:
+def command(params: Mapping[str, Any], *, batch: bool = False) -> Iterator[Ctx]:
     """Every command's preamble: `with command(locals()) as ctx:` as its first line.
 
     `params` are the command's own parameters: --lang, --config, --now and those named like a
     setting (SETTING_OPTIONS) are read from them. Errors the user can fix are one clear message
     in the user's language and their exit code; anything else is no traceback unless
-    LANJIE_DEBUG is set."""
+    LANJIE_DEBUG is set.
+
+    A `batch` command (it reads a whole export, then ends) runs without the cyclic garbage
+    collector, as `bulk_work` explains; the program leaves it off to the end, since turned on
+    again it would first scan every object the command built (measured: 0.15–0.2 s after
+    100,000 rows), for nothing."""
     ctx = Ctx(params)
+    collecting = gc.isenabled()
+    if batch:
+        gc.disable()
     try:
         yield ctx
     except LanjieError as error:
@@ -278,6 +287,9 @@ def command(params: Mapping[str, Any]) -> Iterator[Ctx]:
             raise
         console(stderr=True).print(t("internal", ctx.lang, detail=f"{type(error).__name__}: {error}"), markup=False)
         raise typer.Exit(1) from None
+    finally:
+        if collecting and not (batch and is_the_program()):
+            gc.enable()
 
 
 def _complain(error: LanjieError, lang: Lang) -> None:

@@ -35,7 +35,7 @@ from lanjie.cli.common import (
     finish_now,
 )
 from lanjie.errors import BadInput
-from lanjie.i18n import Lang, Listing, Text, t, translated
+from lanjie.i18n import Lang, Listing, Text, t
 from lanjie.ingest.prefetch import Prefetch
 from lanjie.model import SHANGHAI
 
@@ -87,6 +87,14 @@ def print_import(report: ImportReport, out: Console, lang: Lang) -> None:
         )
 
 
+def start_reading(files: list[Path], encoding: str | None) -> Prefetch:
+    """Start reading `files`; back once they are checked, so the command's own start-up runs
+    beside the parse rather than taking turns with the checks."""
+    reading = Prefetch(files, encoding=encoding)
+    reading.wait_checked()
+    return reading
+
+
 def _import(
     reading: Prefetch, settings: Settings, now: datetime, ledger: Engine, encoding: str | None, activity: Activity
 ) -> Analysis:
@@ -131,10 +139,10 @@ def run(
 
     读导出 → 记进台账 → 分类 → 写出每个快递的拦截消息、催拦截和核实清单、批量搜索串、备注和 xlsx 工作簿。
     """
-    with command(locals()) as ctx:
+    with command(locals(), batch=True) as ctx:
         if not files and not sync:
             raise BadInput("files_or_sync")
-        reading = Prefetch(files, encoding=encoding) if files else None  # parses while the rest starts up
+        reading = start_reading(files, encoding) if files else None
         from lanjie.outputs.folder import default_out_dir, write_output_folder
         from lanjie.outputs.summary import print_summary
         from lanjie.work import bulk_work
@@ -194,10 +202,10 @@ def triage(
 
     和 run 相同的判断，也会参考台账里已经发出的拦截。
     """
-    with command(locals()) as ctx:
+    with command(locals(), batch=True) as ctx:
         if bool(files) == from_ledger:
             raise BadInput("files_or_ledger")
-        reading = Prefetch(files, encoding=encoding) if files else None  # parses while the rest starts up
+        reading = start_reading(files, encoding) if files else None
         from lanjie.outputs import jsonout
         from lanjie.pipeline import analyse
         from lanjie.work import bulk_work
@@ -214,10 +222,9 @@ def triage(
             from lanjie.outputs.summary import print_file_notes
 
             print_file_notes(analysis.batch, console(stderr=True), lang)
-            with bulk_work():
-                document = jsonout.decisions_document(analysis.decisions, analysis.batch, now=ctx.now)
-                output = jsonout.dumps(translated(document, lang))  # reasons, actions, problems in `lang`
-            sys.stdout.buffer.write(output + b"\n")
+            with bulk_work():  # reasons, actions, problems in `lang`
+                jsonout.write_document(sys.stdout.buffer, analysis.decisions, analysis.batch, now=ctx.now, lang=lang)
+            sys.stdout.buffer.write(b"\n")
             sys.stdout.flush()
         else:
             from lanjie.outputs.summary import print_summary
@@ -242,8 +249,8 @@ def import_(
 
     同一个文件导入两次不会重复；记录每个售后单的最新状态和每一处变化。
     """
-    with command(locals()) as ctx:
-        reading = Prefetch(files, encoding=encoding)  # parses while the rest starts up
+    with command(locals(), batch=True) as ctx:
+        reading = start_reading(files, encoding)
         from lanjie.ledger.importer import ImportReport, imported_before
 
         settings, lang = ctx.settings, ctx.lang

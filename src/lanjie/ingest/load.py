@@ -112,28 +112,9 @@ def load_exports(
     batch = Batch()
     parsed: list[tuple[datetime, int, ParsedExport]] = []
     seen: dict[str, Path] = {}
-    for position, sheet in enumerate(sheets):
-        digest = file_sha256(sheet.path)
-        if digest in seen:  # the same file twice (or a copy of it): read once, say so
-            batch.repeated_files.append((str(sheet.path), str(seen[digest])))
-            continue
-        seen[digest] = sheet.path
-        if on_file:
-            on_file(sheet.path)
-        assert sheet.header is not None
-        if sheet.header.kind is ExportKind.ORDERS:
-            orders = read_order_couriers(sheet)
-            batch.order_files.append(orders.file)
-            batch.problems += orders.problems
-            for number, code in orders.by_tracking_no.items():
-                batch.courier_by_tracking_no.setdefault(number, code)
-            continue
-        export = read_aftersales(sheet)
-        if export.rows == 0:
-            raise BadInput("file_header_only", path=sheet.path)
-        exported_at = export_time(sheet.path)
-        parsed.append((exported_at, position, export))
-        batch.sources.append(SourceFile(export.file, digest, exported_at, export.rows, len(export.aftersales)))
+    sheets.reverse()  # popped one by one: a parsed sheet, the biggest thing in memory, is freed once read
+    for position in range(len(sheets)):
+        _read_sheet(sheets.pop(), position, batch, parsed, seen, on_file)
     if not parsed:
         raise BadInput("only_orders")
 
@@ -160,3 +141,35 @@ def load_exports(
     assign_couriers(batch.aftersales, by_tracking_no=batch.courier_by_tracking_no, partners=partners)
     batch.unknown_wordings = sorted(unknown.values(), key=lambda w: -w.count)
     return batch
+
+
+def _read_sheet(
+    sheet: Sheet,
+    position: int,
+    batch: Batch,
+    parsed: list[tuple[datetime, int, ParsedExport]],
+    seen: dict[str, Path],
+    on_file: OnFile | None,
+) -> None:
+    """One opened file into the batch: an orders export's couriers, or an after-sales export."""
+    digest = file_sha256(sheet.path)
+    if digest in seen:  # the same file twice (or a copy of it): read once, say so
+        batch.repeated_files.append((str(sheet.path), str(seen[digest])))
+        return
+    seen[digest] = sheet.path
+    if on_file:
+        on_file(sheet.path)
+    assert sheet.header is not None
+    if sheet.header.kind is ExportKind.ORDERS:
+        orders = read_order_couriers(sheet)
+        batch.order_files.append(orders.file)
+        batch.problems += orders.problems
+        for number, code in orders.by_tracking_no.items():
+            batch.courier_by_tracking_no.setdefault(number, code)
+        return
+    export = read_aftersales(sheet)
+    if export.rows == 0:
+        raise BadInput("file_header_only", path=sheet.path)
+    exported_at = export_time(sheet.path)
+    parsed.append((exported_at, position, export))
+    batch.sources.append(SourceFile(export.file, digest, exported_at, export.rows, len(export.aftersales)))

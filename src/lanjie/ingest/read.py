@@ -76,8 +76,23 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that passed every check that comes before parsing it: a workbook within the
+    limits (`scan` says what it declares), or a CSV with the encoding it decodes with."""
+
+    path: Path
+    scan: WorkbookScan | None = None
+    encoding: str | None = None
+
+
 def open_sheet(path: Path, *, encoding: str | None = None) -> Sheet:
     """The sheet of `path` that holds the export (the one whose header fits best)."""
+    return parse_checked(check_file(path, encoding=encoding))
+
+
+def check_file(path: Path, *, encoding: str | None = None) -> CheckedFile:
+    """Everything about `path` that can be refused before it is parsed."""
     if not path.exists():
         raise BadInput("file_not_found", path=path)
     if path.is_dir():
@@ -96,9 +111,16 @@ def open_sheet(path: Path, *, encoding: str | None = None) -> Sheet:
         if kind == "text":
             raise BadInput("file_not_spreadsheet", path=path)
         # What the workbook declares and would cost is checked before the reader sees it.
-        scan = check_workbook(path, kind)
-        return _open_workbook(path, scan)
-    return _open_csv(path, encoding)
+        return CheckedFile(path, scan=check_workbook(path, kind))
+    return CheckedFile(path, encoding=_checked_csv(path, encoding))
+
+
+def parse_checked(checked: CheckedFile) -> Sheet:
+    """Parse a checked file into its sheet."""
+    if checked.scan is not None:
+        return _open_workbook(checked.path, checked.scan)
+    assert checked.encoding is not None
+    return _open_csv(checked.path, checked.encoding)
 
 
 def _open_workbook(path: Path, scan: WorkbookScan) -> Sheet:
@@ -195,7 +217,8 @@ def _decoded_lines(path: Path, encoding: str) -> int | None:
     return lines
 
 
-def _open_csv(path: Path, encoding: str | None) -> Sheet:
+def _checked_csv(path: Path, encoding: str | None) -> str:
+    """The encoding the whole CSV decodes with, once it is known to be within the limits."""
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
         raise BadInput("csv_too_big", path=path, size=f"{size / 2**20:,.0f}", limit=MAX_CSV_BYTES >> 20)
@@ -203,6 +226,10 @@ def _open_csv(path: Path, encoding: str | None) -> Sheet:
     if lines > MAX_ROWS + 1:  # maybe too many records (a quoted cell may hold line breaks): count them
         for _ in _csv_rows(path, chosen):
             pass
+    return chosen
+
+
+def _open_csv(path: Path, chosen: str) -> Sheet:
     rows = _csv_rows(path, chosen)
     head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     if not any(any(c.strip() for c in cells) for _, cells in head):

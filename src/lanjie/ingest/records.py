@@ -81,6 +81,18 @@ class _RecordBuilder:
         # Formula cells are never used as numbers: (row, column) of those in the ID columns.
         watched = {self.at[key] for key in _NUMBER_FIELDS if self.at[key] >= 0}
         self.formulas = frozenset(cell for cell in formulas if cell[1] in watched)
+        self.texts: dict[str, str] = {}
+        self.amounts: dict[str, tuple[Decimal | None, str | None]] = {}
+
+    def _text(self, value: object) -> str:
+        """`plain_text` of a cell, one string object per distinct cell text: the same 商品名称
+        or 售后状态 on 100,000 rows is kept once, not 100,000 times."""
+        if type(value) is not str:
+            return plain_text(value)
+        text = self.texts.get(value)
+        if text is None:
+            text = self.texts[value] = plain_text(value)
+        return text
 
     def _identifier(self, row_number: int, cells: Sequence[object], key: str) -> tuple[str | None, str | None]:
         """An ID cell as exact digits; on a problem, the cell's text (kept for a person) and why."""
@@ -119,12 +131,12 @@ class _RecordBuilder:
             blockers.append(_unusable_order_id(order_problem))
             order_id = None
 
-        type_raw = plain_text(cells[at["aftersale_type"]])
+        type_raw = self._text(cells[at["aftersale_type"]])
         kind = wording.aftersale_type(type_raw)
         if kind is _UNKNOWN_TYPE and type_raw:
             parsed.note_unknown("aftersale_type", type_raw, row_number)
 
-        state_raw = plain_text(cells[at["aftersale_state"]])
+        state_raw = self._text(cells[at["aftersale_state"]])
         state = wording.aftersale_state(state_raw) if parsed.has_state_column else AfterSaleState.PENDING
         if state is _UNKNOWN_STATE:
             parsed.note_unknown("aftersale_state", state_raw, row_number)
@@ -132,7 +144,7 @@ class _RecordBuilder:
         numbers, tracking_problems = self._tracking(row_number, cells)
         blockers += tracking_problems
 
-        logistics_raw = plain_text(cells[at["logistics_state"]])
+        logistics_raw = self._text(cells[at["logistics_state"]])
         logistics = wording.logistics_state(logistics_raw)
         if logistics is _UNKNOWN_LOGISTICS:
             parsed.note_unknown("logistics_state", logistics_raw, row_number)
@@ -145,28 +157,37 @@ class _RecordBuilder:
             aftersale_id=aftersale_id,
             source=SourceRef(parsed.file, row_number),
             order_id=order_id,
-            shop=plain_text(cells[at["shop"]]) or DEFAULT_SHOP,
+            shop=self._text(cells[at["shop"]]) or DEFAULT_SHOP,
             type=kind,
             type_raw=type_raw,
             state=state,
             state_raw=state_raw,
-            shipped=wording.shipped(plain_text(cells[at["ship_status"]])),
+            shipped=wording.shipped(self._text(cells[at["ship_status"]])),
             parcels=tuple(map(Parcel, numbers)),
-            courier_hint=plain_text(cells[at["courier_name"]]) or None,
+            courier_hint=self._text(cells[at["courier_name"]]) or None,
             logistics=logistics,
             logistics_raw=logistics_raw,
             deadline=deadline,
             refund_amount=self._refund_amount(row_number, cells),
-            product=plain_text(cells[at["product"]]),
-            reason=plain_text(cells[at["reason"]]),
-            buyer_note=plain_text(cells[at["buyer_note"]]),
+            product=self._text(cells[at["product"]]),
+            reason=self._text(cells[at["reason"]]),
+            buyer_note=self._text(cells[at["buyer_note"]]),
             blockers=blockers,
         )
 
+    def _money(self, value: object) -> tuple[Decimal | None, str | None]:
+        """`parse_money` of a cell, read once per distinct cell text (amounts repeat)."""
+        if type(value) is not str:
+            return parse_money(value)
+        amount = self.amounts.get(value)
+        if amount is None:
+            amount = self.amounts[value] = parse_money(value)
+        return amount
+
     def _refund_amount(self, row_number: int, cells: Sequence[object]) -> Decimal | None:
         """退商品金额 + 退运费金额 (either may be missing)."""
-        goods, goods_problem = parse_money(cells[self.at["refund_goods_amount"]])
-        shipping, shipping_problem = parse_money(cells[self.at["refund_shipping_amount"]])
+        goods, goods_problem = self._money(cells[self.at["refund_goods_amount"]])
+        shipping, shipping_problem = self._money(cells[self.at["refund_shipping_amount"]])
         if goods_problem:
             self.parsed.problem(row_number, "refund_goods_amount", cells[self.at["refund_goods_amount"]], goods_problem)
         if shipping_problem:

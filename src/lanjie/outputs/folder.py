@@ -12,7 +12,6 @@ from pathlib import Path
 from lanjie.buckets import LISTED, RULES
 from lanjie.config import Settings
 from lanjie.errors import BadInput
-from lanjie.i18n import translated
 from lanjie.model import SHANGHAI, Bucket
 from lanjie.outputs import jsonout
 from lanjie.outputs.messages import courier_messages, message_file, search_file, unknown_courier_file
@@ -80,8 +79,8 @@ def workbook_name(now: datetime) -> str:
 
 
 def _write_decisions(analysis: Analysis, path: Path) -> None:
-    document = jsonout.decisions_document(analysis.decisions, analysis.batch, now=analysis.now)
-    path.write_bytes(jsonout.dumps(translated(document, analysis.settings.lang)))
+    with path.open("wb") as out:
+        jsonout.write_document(out, analysis.decisions, analysis.batch, now=analysis.now, lang=analysis.settings.lang)
 
 
 def _write_workbook(analysis: Analysis, path: Path) -> None:

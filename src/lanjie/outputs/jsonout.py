@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
+from lanjie.i18n import Lang, translated
 from lanjie.ingest.load import Batch
 from lanjie.model import Bucket, Decision
 
 SCHEMA_VERSION = 1
+_EMPTY_ITEMS = b'"items":[]'
+_ITEMS_PER_WRITE = 5_000
 
 
 def decision_item(decision: Decision) -> dict[str, Any]:
@@ -41,13 +45,21 @@ def decision_item(decision: Decision) -> dict[str, Any]:
 
 
 def decisions_document(decisions: list[Decision], batch: Batch, *, now: datetime) -> dict[str, Any]:
+    """The whole document as one object (tests and small batches; big ones go through `write_document`)."""
+    document = _frame(decisions, batch, now=now)
+    document["items"] = [decision_item(d) for d in decisions if d.bucket is not Bucket.OUT_OF_SCOPE]
+    return document
+
+
+def _frame(decisions: list[Decision], batch: Batch, *, now: datetime) -> dict[str, Any]:
+    """Everything but the items, in the document's key order (the items' place held by an empty list)."""
     counts = Counter(d.bucket for d in decisions)
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": now,
         "files": batch.files + batch.order_files,
         "counts": {bucket.value: counts[bucket] for bucket in Bucket},
-        "items": [decision_item(d) for d in decisions if d.bucket is not Bucket.OUT_OF_SCOPE],
+        "items": [],
         "problems": [
             {"file": p.file, "row": p.row, "field": p.field, "value": p.value, "message": p.message}
             for p in batch.problems
@@ -56,6 +68,21 @@ def decisions_document(decisions: list[Decision], batch: Batch, *, now: datetime
             {"field": w.column, "value": w.value, "count": w.count, "rows": w.rows} for w in batch.unknown_wordings
         ],
     }
+
+
+def write_document(out: BinaryIO, decisions: list[Decision], batch: Batch, *, now: datetime, lang: Lang) -> None:
+    """The same bytes as `dumps(translated(decisions_document(…), lang))`, written a few
+    thousand items at a time: 100,000 items never exist as dicts and one JSON text at once."""
+    frame = orjson.dumps(translated(_frame(decisions, batch, now=now), lang))
+    before, after = frame.split(_EMPTY_ITEMS, 1)
+    out.write(before + b'"items":[')
+    items = (d for d in decisions if d.bucket is not Bucket.OUT_OF_SCOPE)
+    separator = b""
+    while chunk := list(itertools.islice(items, _ITEMS_PER_WRITE)):
+        text = orjson.dumps(translated([decision_item(d) for d in chunk], lang))
+        out.write(separator + text[1:-1])
+        separator = b","
+    out.write(b"]" + after)
 
 
 def dumps(document: dict[str, Any]) -> bytes:
