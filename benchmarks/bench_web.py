@@ -8,6 +8,10 @@ list-file downloads (拦截-中通.txt, 备注.txt), against a
 bare `SELECT count(*) FROM aftersales` on the same database in the same run. The first page after
 an import also brings the decided work up to date (deciding all 100,000 once); that is reported
 on its own.
+
+Both pages should answer within 30 ms (median) on either database. The server runs on the real
+clock, so the export's deadlines (made for 2026-11-26) are nearly all overdue: a ledger left for
+days, whose 已超时 counts cover every after-sale.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from sqlalchemy.engine import make_url
 from common import NOW, export_file
 
 PAGES = {"workbench /": "/", "courier page /couriers/zhongtong": "/couriers/zhongtong"}
+PAGE_TARGET = 0.030  # seconds, median
 DOWNLOADS = ("拦截-中通.txt", "备注.txt")  # one file, built alone
 
 
@@ -90,7 +95,11 @@ def bench(url: str, export: Path, repeat: int) -> None:
         for name, path in PAGES.items():
             page = timed(lambda path=path: client.get(path).raise_for_status(), repeat)
             size = len(client.get(path).content) / 1024
-            print(f"  {name:<34}: {page * 1000:8.1f} ms  {page / baseline:6.1f}× the count  ({size:.0f} KiB)")
+            verdict = "ok" if page <= PAGE_TARGET else "over"
+            print(
+                f"  {name:<34}: {page * 1000:8.1f} ms  {page / baseline:6.1f}× the count  ({size:.0f} KiB)"
+                f"  target ≤ {PAGE_TARGET * 1000:.0f} ms: {verdict}"
+            )
         for name in DOWNLOADS:
             path = f"/downloads/files/{name}"
             took = timed(lambda path=path: client.get(path).raise_for_status(), max(1, repeat // 4))

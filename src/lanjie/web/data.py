@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, func, null, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
 
 from lanjie.errors import BadInput, NotFound
 from lanjie.ledger.actions import ParcelRef
@@ -72,35 +86,73 @@ def _in_shops(column: Any, shop_ids: Sequence[int] | None) -> ColumnElement[bool
     return true() if shop_ids is None else column.in_(shop_ids)
 
 
+def _of_courier(parcels: FromClause, courier: str | None) -> ColumnElement[bool]:
+    """Rows of work_parcels (or an alias) on `courier`'s list (None: the courier is not known)."""
+    return parcels.c.courier.is_(None) if courier is None else parcels.c.courier == courier
+
+
+@dataclass(frozen=True)
+class BucketCount:
+    """A bucket's after-sales, and of them those past their deadline (overdue) and those due
+    within urgent_hours (urgent, overdue ones not included), as lanjie.buckets.urgency says."""
+
+    total: int
+    overdue: int = 0
+    urgent: int = 0
+
+
 def bucket_counts(
     conn: Connection, shop_ids: Sequence[int] | None, *, now: datetime, urgent_hours: float
-) -> dict[str, tuple[int, int]]:
-    """Per bucket: how many after-sales, and how many of them are urgent or overdue."""
-    shops_wanted = _in_shops(work.c.shop_id, shop_ids)
-    totals = conn.execute(
+) -> dict[str, BucketCount]:
+    """Per bucket: how many after-sales (kept counts), and how many of the open ones are
+    overdue or urgent."""
+    kept = conn.execute(
         select(work_counts.c.bucket, func.sum(work_counts.c.n))
         .where(_in_shops(work_counts.c.shop_id, shop_ids), work_counts.c.courier == ALL)
         .group_by(work_counts.c.bucket)
     )
-    urgent = conn.execute(  # a range of the deadline index, not the whole table
-        select(work.c.bucket, func.count())
-        .where(and_(shops_wanted, work.c.due < now + timedelta(hours=urgent_hours)))
-        .group_by(work.c.bucket)
-    )
-    found = {bucket: int(n) for bucket, n in totals}
-    pressing = {bucket: int(n) for bucket, n in urgent}
-    return {b.value: (found.get(b.value, 0), pressing.get(b.value, 0)) for b in Bucket}
+    totals = {bucket: int(n) for bucket, n in kept}
+    due = _due_before(conn, shop_ids, totals, now=now, soon=now + timedelta(hours=urgent_hours))
+    counts: dict[str, BucketCount] = {}
+    for bucket in Bucket:
+        overdue, pressing = due.get(bucket.value, (0, 0))
+        counts[bucket.value] = BucketCount(totals.get(bucket.value, 0), overdue, pressing - overdue)
+    return counts
 
 
-def overdue_counts(conn: Connection, shop_ids: Sequence[int] | None, *, now: datetime) -> dict[str, int]:
-    """Per bucket: how many after-sales are past their deadline (a range of the deadline index)."""
-    query = (
-        select(work.c.bucket, func.count())
-        .where(and_(_in_shops(work.c.shop_id, shop_ids), work.c.due < now))  # no deadline: due is far away
+FEW = 1_000  # rows still ahead of `now` counted at most; with more, the rows before `soon` are counted instead
+
+
+def _due_before(
+    conn: Connection, shop_ids: Sequence[int] | None, totals: dict[str, int], *, now: datetime, soon: datetime
+) -> dict[str, tuple[int, int]]:
+    """Per open bucket: how many after-sales are due before `now` (overdue) and before `soon`
+    (overdue or urgent), from ranges of the (bucket, due) index (no deadline: due is far away).
+
+    A ledger left for days has nearly every deadline behind it: when fewer than FEW rows are
+    still due at or after `now`, those are counted and the rest taken from the kept totals,
+    rather than counting 100,000 overdue rows on every page. Otherwise the rows due before
+    `soon` are counted."""
+    wanted = and_(_in_shops(work.c.shop_id, shop_ids), work.c.bucket.in_(OPEN_BUCKETS))
+    ahead = select(work.c.bucket, work.c.due).where(wanted, work.c.due >= now).limit(FEW).subquery()
+    later = conn.execute(
+        select(ahead.c.bucket, func.count(), func.count().filter(ahead.c.due >= soon)).group_by(ahead.c.bucket)
+    ).all()
+    if sum(n for _, n, _ in later) < FEW:
+        not_due = {bucket: (int(not_overdue), int(not_pressing)) for bucket, not_overdue, not_pressing in later}
+        return {bucket: _from_total(totals.get(bucket, 0), *not_due.get(bucket, (0, 0))) for bucket in OPEN_BUCKETS}
+    earlier = conn.execute(
+        select(work.c.bucket, func.count().filter(work.c.due < now), func.count())
+        .where(wanted, work.c.due < soon)
         .group_by(work.c.bucket)
     )
-    found = {bucket: int(n) for bucket, n in conn.execute(query)}
-    return {b.value: found.get(b.value, 0) for b in Bucket}
+    return {bucket: (int(overdue), int(pressing)) for bucket, overdue, pressing in earlier}
+
+
+def _from_total(total: int, not_overdue: int, not_pressing: int) -> tuple[int, int]:
+    # The kept totals were read by another statement: an import committing in between must not
+    # make a count negative.
+    return max(total - not_overdue, 0), max(total - not_pressing, 0)
 
 
 def open_work(
@@ -131,19 +183,17 @@ def _with_reasons(row: Any) -> dict[str, Any]:
 
 
 def deadline_hours(
-    conn: Connection, shop_ids: Sequence[int] | None, *, now: datetime, hours: int = 24
+    conn: Connection, shop_ids: Sequence[int] | None, *, now: datetime, overdue: int, hours: int = 24
 ) -> list[tuple[str, int]]:
-    """Open work by hour of deadline for the next `hours` hours, after what is already overdue."""
+    """Open work by hour of deadline for the next `hours` hours, after the `overdue` count
+    (bucket_counts' overdue open work)."""
     start = now.replace(minute=0, second=0, microsecond=0)
     end = start + timedelta(hours=hours)
     wanted = and_(_in_shops(work.c.shop_id, shop_ids), work.c.bucket.in_(OPEN_BUCKETS))
-    # Two ranges of the (bucket, due) index: what is overdue is only counted, the next hours are
-    # counted by hour, so a ledger where everything is overdue costs a count, not a sort.
-    overdue = conn.execute(select(func.count()).where(wanted, work.c.due < now)).scalar_one()
     slot = _hours_after(conn, work.c.due, start).label("slot")
     upcoming = select(slot, func.count()).where(wanted, work.c.due >= now, work.c.due < end).group_by(slot)
     counts = {int(index): int(n) for index, n in conn.execute(upcoming)}
-    counts[-1] = int(overdue)
+    counts[-1] = overdue
     labels = [("已超时", -1)] + [(f"{start + timedelta(hours=h):%H}点", h) for h in range(hours)]
     return [(label, counts.get(index, 0)) for label, index in labels]
 
@@ -157,18 +207,7 @@ def _hours_after(conn: Connection, column: Any, start: datetime) -> ColumnElemen
 
 def _still_listed(bucket: str) -> ColumnElement[bool]:
     """A parcel on the 核实 list leaves it once the courier was asked (已发核实)."""
-    if bucket != Bucket.VERIFY.value:
-        return true()
-    asked = (
-        select(events.c.id)
-        .where(
-            events.c.shop_id == work_parcels.c.shop_id,
-            events.c.tracking_no == work_parcels.c.tracking_no,
-            events.c.kind == EventKind.VERIFY_ASKED.value,
-        )
-        .exists()
-    )
-    return ~asked
+    return ~_verify_event(EventKind.VERIFY_ASKED) if bucket == Bucket.VERIFY.value else true()
 
 
 def _verify_event(kind: EventKind) -> ColumnElement[bool]:
@@ -177,7 +216,9 @@ def _verify_event(kind: EventKind) -> ColumnElement[bool]:
         .where(
             events.c.shop_id == work_parcels.c.shop_id,
             events.c.tracking_no == work_parcels.c.tracking_no,
-            events.c.kind == kind.value,
+            # Written into the SQL, not bound: a generic plan of a prepared statement (PostgreSQL)
+            # could not use the index of 已发核实 events (ix_events_verify_asked) otherwise.
+            events.c.kind == literal(kind.value, literal_execute=True),
         )
         .exists()
     )
@@ -193,7 +234,7 @@ def awaiting_answer(conn: Connection, shop_ids: Sequence[int] | None, courier: s
         .where(
             work_parcels.c.bucket == Bucket.VERIFY.value,
             _in_shops(work_parcels.c.shop_id, shop_ids),
-            work_parcels.c.courier.is_(None) if courier is None else work_parcels.c.courier == courier,
+            _of_courier(work_parcels, courier),
             _verify_event(EventKind.VERIFY_ASKED),
             ~_verify_event(EventKind.VERIFY_ANSWERED),
         )
@@ -242,28 +283,35 @@ def _work_parcels_among(
 
 
 def courier_counts(conn: Connection, shop_ids: Sequence[int] | None, bucket: str) -> list[tuple[str | None, int]]:
-    """Parcels per courier in a bucket (each parcel once), most first; unknown couriers last."""
-    if bucket != Bucket.VERIFY.value:  # counted with the work; 核实 leaves parcels as they are asked about
-        kept = conn.execute(
-            select(work_counts.c.courier, func.sum(work_counts.c.n))
-            .where(
-                _in_shops(work_counts.c.shop_id, shop_ids),
-                work_counts.c.bucket == bucket,
-                work_counts.c.courier != ALL,
-            )
-            .group_by(work_counts.c.courier)
-        )
-        found = [(None if courier == NO_COURIER else courier, int(n)) for courier, n in kept]
-        return sorted(found, key=lambda item: (item[0] is None, -item[1], item[0] or ""))
-    query = (
-        select(work_parcels.c.courier, func.count(func.distinct(work_parcels.c.tracking_no)))
-        .where(
-            and_(work_parcels.c.bucket == bucket, _in_shops(work_parcels.c.shop_id, shop_ids), _still_listed(bucket))
-        )
-        .group_by(work_parcels.c.courier)
+    """Parcels per courier in a bucket (each parcel once), most first; unknown couriers last.
+    Counted with the work; the 核实 list leaves out the parcels the courier was asked about."""
+    kept = conn.execute(
+        select(work_counts.c.courier, func.sum(work_counts.c.n))
+        .where(_in_shops(work_counts.c.shop_id, shop_ids), work_counts.c.bucket == bucket, work_counts.c.courier != ALL)
+        .group_by(work_counts.c.courier)
     )
-    counts = [(courier, int(n)) for courier, n in conn.execute(query)]
-    return sorted(counts, key=lambda item: (item[0] is None, -item[1], item[0] or ""))
+    counts = Counter({None if courier == NO_COURIER else courier: int(n) for courier, n in kept})
+    if bucket == Bucket.VERIFY.value:
+        counts.subtract(_asked_about(conn, shop_ids))
+    found = [(courier, n) for courier, n in counts.items() if n > 0]
+    return sorted(found, key=lambda item: (item[0] is None, -item[1], item[0] or ""))
+
+
+def _asked_about(conn: Connection, shop_ids: Sequence[int] | None) -> dict[str | None, int]:
+    """Parcels of the 核实 list the courier was already asked about (已发核实), per courier: counted
+    with the work but no longer listed. (With no such event the list itself is not read.)"""
+    asked = (
+        select(work_parcels.c.courier, work_parcels.c.shop_id, work_parcels.c.tracking_no)
+        .where(
+            work_parcels.c.bucket == Bucket.VERIFY.value,
+            _in_shops(work_parcels.c.shop_id, shop_ids),
+            _verify_event(EventKind.VERIFY_ASKED),
+        )
+        .distinct()
+        .subquery()
+    )
+    per_courier = select(asked.c.courier, func.count()).group_by(asked.c.courier)
+    return {courier: int(n) for courier, n in conn.execute(per_courier)}
 
 
 @dataclass(frozen=True)
@@ -289,11 +337,14 @@ def courier_parcels(
     this = work_parcels
     other = work_parcels.alias("other")
     # A parcel several after-sales share is listed once, by its most urgent row: rows walk the
-    # (bucket, courier, due, tracking_no) index in page order and no GROUP BY reads the rest.
+    # (bucket, courier, due, tracking_no) index in page order, each looking for a more urgent
+    # row of its parcel in the (bucket, courier, shop_id, tracking_no) index, and no GROUP BY
+    # reads the rest.
     earlier = (
         select(other.c.tracking_no)
         .where(
             other.c.bucket == this.c.bucket,
+            _of_courier(other, courier),
             other.c.shop_id == this.c.shop_id,
             other.c.tracking_no == this.c.tracking_no,
             or_(other.c.due < this.c.due, and_(other.c.due == this.c.due, other.c.aftersale_id < this.c.aftersale_id)),
@@ -302,7 +353,7 @@ def courier_parcels(
     )
     where = and_(
         this.c.bucket == bucket,
-        this.c.courier.is_(None) if courier is None else this.c.courier == courier,
+        _of_courier(this, courier),
         _in_shops(this.c.shop_id, shop_ids),
         _still_listed(bucket),
         ~earlier,

@@ -35,18 +35,18 @@ def workbench(
         bucket = None
     with web.ledger.connect() as conn:
         ids = data.shop_filter(conn, shop)
-        counts = data.bucket_counts(conn, ids, now=web.now(), urgent_hours=web.settings.urgent_hours)
-        overdue = data.overdue_counts(conn, ids, now=web.now())
-        total = counts[bucket][0] if bucket else sum(counts[b][0] for b in data.OPEN_BUCKETS)
+        now = web.now()
+        counts = data.bucket_counts(conn, ids, now=now, urgent_hours=web.settings.urgent_hours)
+        total = counts[bucket].total if bucket else sum(counts[b].total for b in data.OPEN_BUCKETS)
         rows, paging = data.open_work(conn, ids, number=page, size=PAGE_SIZE, total=total, bucket=bucket)
-        hours = data.deadline_hours(conn, ids, now=web.now())
+        overdue = sum(counts[b].overdue for b in data.OPEN_BUCKETS)
+        hours = data.deadline_hours(conn, ids, now=now, overdue=overdue)
         couriers = data.courier_counts(conn, ids, Bucket.INTERCEPT.value)
         synced = [s for s in connected_shops(conn) if ids is None or s.shop_id in ids]
     return render(
         request,
         "workbench.html",
         counts=counts,
-        overdue=overdue,
         rows=rows,
         page=paging,
         hours=hours,
