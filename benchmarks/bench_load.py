@@ -13,9 +13,11 @@ In one run:
      one request at a time, nothing else running;
   4. load: every operator, logged in, opens the workbench, a courier page, and now and then presses
      已发送 on one of its messages (posted as the browser's htmx does: the form with its CSRF token,
-     X-CSRF-Token, HX-Request, then the page HX-Redirect names), with at most --concurrency requests
+     X-CSRF-Token, HX-Request, then the page HX-Redirect names), then pauses as a person reading a
+     page does (--think: a mean of 5 s, drawn from 0–10 s), with at most --concurrency requests
      in flight at once, for --seconds; meanwhile `lanjie import` of the next day's export (the same
-     after-sales, some parcels' logistics changed) runs.
+     after-sales, some parcels' logistics changed) runs. `--think 0.5` is a stress test: each of
+     the 50 operators clicking ten times faster than a person can read, the two cores saturated.
 Prints p50/p95/p99 per route (baseline, while the import runs, after it), the errors (a failed
 request or any answer but the page/redirect the browser expects), and whether the load meets
 the goal: 0 errors and p95 ≤ 200 ms on every route. Latency is measured from sending a request
@@ -384,6 +386,8 @@ async def drive(
         await asyncio.gather(*(operator.client.aclose() for operator in operators))
     # On a small machine the client competes with the servers and the database for the CPU: say how much.
     print(f"\nthis client used {cpu:.1f} s of CPU in the {wall:.1f} s under load ({os.cpu_count()} CPUs in all)")
+    requests = sum(len(v) for part in (during, after) for v in part.times.values())
+    print(f"requests answered under load: {requests:,} ({requests / wall:.1f} a second)")
     label = f"{args.operators} operators, ≤ {args.concurrency} requests at once, {len(servers)} servers"
     report(quiet, during, after, import_seconds, code, label, args.seconds)
 
@@ -440,7 +444,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="how long the operators work under load")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight at once, at most")
     parser.add_argument("--servers", type=int, default=2, help="lanjie serve processes on the one database")
-    parser.add_argument("--think", type=float, default=0.5, help="mean seconds an operator pauses between rounds")
+    parser.add_argument("--think", type=float, default=5.0, help="mean seconds an operator pauses between rounds")
     parser.add_argument("--repeat", type=int, default=20, help="baseline rounds")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()

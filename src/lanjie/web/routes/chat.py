@@ -23,7 +23,7 @@ from lanjie.ledger.actions import ParcelRef
 from lanjie.ledger.workview import refresh_work
 from lanjie.model import SHANGHAI, Bucket
 from lanjie.web import data
-from lanjie.web.context import Csrf, Operator, Web, WebDep, render
+from lanjie.web.context import PAGE_WAIT, Csrf, Operator, Web, WebDep, render
 from lanjie.web.routes.couriers import RECORDABLE, UNKNOWN, _list_url
 
 router = APIRouter()
@@ -42,6 +42,7 @@ def _robot(web: Web, courier: str) -> Robot:
 
 def _listed(web: Web, bucket: str, courier: str, shop: str) -> list[ParcelRef]:
     """The courier's list as the page shows it now (the work brought up to date first)."""
+    # What goes out to others (a courier's group, 抖店) waits for an import to finish: never from a list it changes.
     refresh_work(web.ledger, settings=web.settings, now=web.now())
     with web.ledger.connect() as conn:
         ids = data.shop_filter(conn, shop or None)
@@ -98,7 +99,7 @@ def post_to_group(
             )
     except LineTooLong:
         raise BadInput("robot_line_too_long") from None
-    refresh_work(web.ledger, settings=web.settings, now=now)
+    refresh_work(web.ledger, settings=web.settings, now=now, wait=PAGE_WAIT)
     lines = _lines(report, web, who)
     if report.complete and not report.already:  # all went out and all recorded: on to the next list
         location = _next_list(web, bucket, code, shop)

@@ -39,7 +39,7 @@ from lanjie.platform.connections import connected_shops
 from lanjie.platform.intercepts import InterceptReport, intercept_on_platform
 from lanjie.remarks import remark_date
 from lanjie.web import data
-from lanjie.web.context import Csrf, Operator, Web, WebDep, WorkDep, all_shops, render
+from lanjie.web.context import PAGE_WAIT, Csrf, Operator, Web, WebDep, WorkDep, all_shops, render
 from lanjie.web.doudian import client_for, configured
 from lanjie.web.routes.tracking import tracking_box
 from lanjie.work import CourierGroup, ParcelLine
@@ -243,7 +243,7 @@ def sent(
     refs = _refs(parcel)
     chase = bucket == Bucket.CHASE.value
     now = web.now()
-    refresh_work(web.ledger, settings=web.settings, now=now)
+    refresh_work(web.ledger, settings=web.settings, now=now, wait=PAGE_WAIT)
     with web.ledger.connect() as conn:
         # 已发送 accepts any parcel of the current work (one sent by someone else is reported, not
         # sent again); 已催 and 已发核实 only the parcels on their list now (each counts every time).
@@ -275,7 +275,7 @@ def sent(
     else:
         report = record_sent(web.ledger, parcels, operator=who, now=now)
         sentence = _sent_sentence(len(report.recorded), report.already, who, now)
-    refresh_work(web.ledger, settings=web.settings, now=now)
+    refresh_work(web.ledger, settings=web.settings, now=now, wait=PAGE_WAIT)
     with web.ledger.connect() as conn:
         ids = data.shop_filter(conn, shop or None)
         counts = data.courier_counts(conn, ids, bucket)
@@ -300,7 +300,7 @@ def answered(
         raise BadInput("verify_answer_unknown", answer=answer[:40])
     refs = _refs(parcel)
     now = web.now()
-    refresh_work(web.ledger, settings=web.settings, now=now)
+    refresh_work(web.ledger, settings=web.settings, now=now, wait=PAGE_WAIT)
     with web.ledger.connect() as conn:
         waiting = data.awaiting_refs(conn, refs)
     missing = [number for shop_id, number in refs if (shop_id, number) not in waiting]
@@ -362,6 +362,7 @@ def platform_intercept(
     one is recorded as sent and leaves the list; a refused one stays, with the platform's reason."""
     refs = _refs(parcel)
     now = web.now()
+    # What goes out to others (a courier's group, 抖店) waits for an import to finish: never from a list it changes.
     refresh_work(web.ledger, settings=web.settings, now=now)
     with web.ledger.connect() as conn:
         listed = data.listed_parcels(conn, Bucket.INTERCEPT.value, refs)
@@ -378,6 +379,6 @@ def platform_intercept(
             report = intercept_on_platform(
                 web.ledger, client, parcels, shops=shops, secret=server_secret(web.settings), operator=who, now=now
             )
-        refresh_work(web.ledger, settings=web.settings, now=now)
+        refresh_work(web.ledger, settings=web.settings, now=now, wait=PAGE_WAIT)
     back = _list_url(Bucket.INTERCEPT.value, code if code in BY_CODE else None, shop or None)
     return render(request, "_platform_lines.html", lines=_intercept_lines(report, missing, web), back=back, part=part)

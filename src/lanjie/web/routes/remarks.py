@@ -19,7 +19,7 @@ from lanjie.platform.connections import connected_shops
 from lanjie.platform.remarks_out import PushReport, push_remarks
 from lanjie.remarks import format_remark, remark_date
 from lanjie.web import data
-from lanjie.web.context import Csrf, Operator, WebDep, WorkDep, all_shops, render
+from lanjie.web.context import PAGE_WAIT, Csrf, Operator, WebDep, WorkDep, all_shops, render
 from lanjie.web.doudian import client_for, configured
 
 router = APIRouter()
@@ -95,7 +95,7 @@ def remarks_done(
     Only remarks due now are recorded, with the text and flag the ledger says are due (what the
     page posts beyond the names is not trusted)."""
     wanted = _wanted(item)
-    refresh_work(web.ledger, settings=web.settings, now=web.now())
+    refresh_work(web.ledger, settings=web.settings, now=web.now(), wait=PAGE_WAIT)
     with web.ledger.connect() as conn:
         due = data.due_remarks(conn, wanted)
     missing = [key for key in wanted if key not in due]
@@ -142,6 +142,7 @@ def remarks_push(
     htmx shows the answer under the button; without it, the answer is a page of its own."""
     wanted = _wanted(item)
     now = web.now()
+    # What goes out to others (a courier's group, 抖店) waits for an import to finish: never from a list it changes.
     refresh_work(web.ledger, settings=web.settings, now=now)
     with web.ledger.connect() as conn:
         due = data.due_remarks(conn, wanted)
