@@ -242,7 +242,9 @@ def test_a_big_import_brings_the_planners_statistics_up_to_date(tmp_path: Path) 
                     text("SELECT relname, reltuples FROM pg_class WHERE relname IN ('aftersales', 'parcels')")
                 ).all()
             )
+            analysed = set(conn.execute(text("SELECT attname FROM pg_stats WHERE tablename = 'aftersales'")).scalars())
         assert estimated == {"aftersales": FRESH_STATISTICS_FROM, "parcels": FRESH_STATISTICS_FROM}
+        assert {"shop_id", "aftersale_id"} <= analysed  # the columns the next import looks rows up by
         engine.dispose()
     finally:
         drop_database(url)

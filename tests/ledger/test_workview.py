@@ -201,3 +201,47 @@ def test_counts_follow_after_sales_decided_again_one_by_one(ledger: Engine, tmp_
     later = DAY1 + timedelta(hours=49)  # the chase falls due for both: they move together
     assert refresh_work(ledger, settings=settings, now=later) == Refreshed(0, 2)
     assert counted_right(ledger) and kept(ledger) == decided_now(ledger, later)
+
+
+def test_an_import_counts_the_work_it_keeps(ledger: Engine, tmp_path: Path) -> None:
+    """Counted as the kept rows count: each after-sale, each parcel once per list (a shared one
+    too), parcels whose courier is not known under "-"."""
+    rows = [
+        aftersale(售后单号="101", 发货物流单号=NUMBERS[0]),
+        aftersale(售后单号="102", 发货物流单号=f"{NUMBERS[0]},431234567890123"),
+        aftersale(售后单号="103", 发货物流单号=NUMBERS[2]),
+        aftersale(售后单号="109", 售后类型="退货退款"),
+    ]
+    load(ledger, tmp_path, DAY1, rows)
+    assert counted_right(ledger)
+    with ledger.connect() as conn:
+        counts = {(r.bucket, r.courier): r.n for r in conn.execute(select(work_counts))}
+    assert counts == {
+        ("intercept", ""): 3,
+        ("intercept", "zhongtong"): 1,
+        ("intercept", "yuantong"): 1,
+        ("intercept", "-"): 1,
+        ("out_of_scope", ""): 1,
+        ("out_of_scope", "zhongtong"): 1,
+    }
+
+
+def kept_rows(ledger: Engine) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    with ledger.connect() as conn:
+        return {tuple(r) for r in conn.execute(select(work))}, {tuple(r) for r in conn.execute(select(work_parcels))}
+
+
+def test_an_import_keeps_the_work_that_deciding_everything_again_would_keep(ledger: Engine, tmp_path: Path) -> None:
+    """Row for row, after an import where one after-sale changed, one is gone and one is new."""
+    rows = [aftersale(售后单号=f"10{n}", 发货物流单号=f"7361055558288{n}") for n in range(6)]
+    load(ledger, tmp_path, DAY1, rows)
+    changed = aftersale(售后单号="104", 发货物流单号="73610555582884", 发货物流状态="快递退回中")
+    day2 = DAY1 + timedelta(days=1)
+    load(ledger, tmp_path, day2, [*rows[:4], changed, aftersale(售后单号="201", 发货物流单号="SF1385628716739")])
+    assert counted_right(ledger)
+    written = kept_rows(ledger)
+    assert {row[1] for row in written[0]} == {"100", "101", "102", "103", "104", "201"}
+    with ledger.begin() as conn:  # forget what the work reflects: the next page decides everything again
+        conn.execute(work_state.delete())
+    assert refresh_work(ledger, settings=load_settings(), now=day2).shops_rebuilt == 1
+    assert kept_rows(ledger) == written

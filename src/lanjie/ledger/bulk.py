@@ -3,18 +3,22 @@ driver's executemany on SQLite. Both store exactly what SQLAlchemy itself would 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import chain, islice
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import BigInteger, Boolean, Column, Connection, DateTime, Integer, Table, Text, text
+from sqlalchemy.engine import RootTransaction
 from sqlalchemy.types import TypeDecorator
 
 from lanjie.ledger.schema import UTCDateTime
 
 CHUNK = 5_000
 Progress = Callable[[int], None]  # called with the number of rows written so far
-Writer = Callable[[Iterable[Sequence[Any]]], None]
+Writer = Callable[[Sequence[Sequence[Any]]], None]
+Converter = Callable[[Sequence[Any]], list[Any]]  # a column's values → what the driver stores
 
 
 def insert_rows(
@@ -24,14 +28,39 @@ def insert_rows(
     if not rows:
         return
     names = list(rows[0])
+    insert_values(conn, table, names, [tuple(map(row.__getitem__, names)) for row in rows], progress=progress)
+
+
+def insert_values(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    progress: Progress | None = None,
+) -> None:
+    """Insert `rows` (the values of the columns `names`, in that order) into `table`,
+    reporting progress per chunk. `rows` may be made as they are written (a generator): on
+    PostgreSQL the server then takes in each chunk while the next one is made."""
+    chunks = _chunks(rows)
+    first = next(chunks, None)
+    if first is None:
+        return
     columns = [table.c[name] for name in names]
-    write = _copier(conn, table.name, columns) if conn.dialect.name == "postgresql" else _sqlite(conn, table, columns)
-    values = itemgetter(*names)
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        write(map(values, chunk))
-        if progress:
-            progress(start + len(chunk))
+    writer = _copy(conn, table.name, columns) if conn.dialect.name == "postgresql" else _sqlite(conn, table, columns)
+    written = 0
+    with writer as write:
+        for chunk in chain([first], chunks):
+            write(chunk)
+            written += len(chunk)
+            if progress:
+                progress(written)
+
+
+def _chunks(rows: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
+    remaining = iter(rows)
+    while chunk := list(islice(remaining, CHUNK)):
+        yield chunk
 
 
 def _pg_type(column: Column[Any]) -> str:
@@ -47,63 +76,73 @@ def _pg_type(column: Column[Any]) -> str:
     return "text" if isinstance(kind, Text) else "varchar"
 
 
-def _copier(conn: Connection, table: str, columns: Sequence[Column[Any]]) -> Writer:
-    """Binary COPY: about twice as fast as text for the server to take in."""
-    types = [_pg_type(c) for c in columns]
+@contextmanager
+def _copy(conn: Connection, table: str, columns: Sequence[Column[Any]]) -> Iterator[Writer]:
+    """One binary COPY (about twice as fast as text for the server to take in) for all the
+    rows: the server takes in each chunk while the next one is encoded."""
     statement = f"COPY {table} ({', '.join(c.name for c in columns)}) FROM STDIN (FORMAT BINARY)"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(statement) as copy:
+        copy.set_types([_pg_type(c) for c in columns])
 
-    def write(rows: Iterable[Sequence[Any]]) -> None:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(statement) as copy:
-            copy.set_types(types)
+        def write(rows: Sequence[Sequence[Any]]) -> None:
             for row in rows:
                 copy.write_row(row)
 
-    return write
+        yield write
 
 
-def _sqlite(conn: Connection, table: Table, columns: Sequence[Column[Any]]) -> Writer:
+@contextmanager
+def _sqlite(conn: Connection, table: Table, columns: Sequence[Column[Any]]) -> Iterator[Writer]:
     """The driver's executemany, with each column's own SQLAlchemy bind conversion (UTC
-    datetimes …) but without SQLAlchemy's per-row overhead."""
-    processors = [
-        UTCDateTime.sqlite_text
-        if isinstance(c.type, UTCDateTime)
-        else c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        for c in columns
-    ]
-    converting = [(index, _memoised(convert)) for index, convert in enumerate(processors) if convert is not None]
+    datetimes …) but without SQLAlchemy's per-row overhead: values are converted column by
+    column, each distinct value once."""
+    converting: list[tuple[int, Converter]] = []
+    for index, column in enumerate(columns):
+        if isinstance(column.type, UTCDateTime):
+            converting.append((index, _moments(conn)))
+        elif (convert := column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None:
+            converting.append((index, _per_distinct_value(convert)))
     statement = (
         f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
 
-    def converted(rows: Iterable[Sequence[Any]]) -> Iterable[list[Any]]:
-        for values in rows:
-            row = list(values)
+    def write(rows: Sequence[Sequence[Any]]) -> None:
+        if converting:
+            by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
             for index, convert in converting:
-                if row[index] is not None:
-                    row[index] = convert(row[index])
-            yield row
+                by_column[index] = convert(by_column[index])
+            rows = list(zip(*by_column, strict=True))
+        conn.connection.driver_connection.executemany(statement, rows)  # type: ignore[union-attr]
 
-    def write(rows: Iterable[Sequence[Any]]) -> None:
-        conn.connection.driver_connection.executemany(statement, converted(rows))  # type: ignore[union-attr]
-
-    return write
+    yield write
 
 
-def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    # An import stamps the same moment on every row (as_of, event times): convert it once.
-    seen: dict[Any, Any] = {}
+_moments_converted: WeakKeyDictionary[RootTransaction, Converter] = WeakKeyDictionary()
 
-    def cached(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            result = seen[value] = convert(value)
-            return result
-        except TypeError:  # unhashable
-            return convert(value)
 
-    return cached
+def _moments(conn: Connection) -> Converter:
+    """The datetime columns' converter, one per transaction: an import stamps the same moment on
+    every row (as_of, event times) and writes each deadline into several columns and tables
+    (the after-sale's deadline, the work's deadline and due …); each is converted once."""
+    transaction = conn.get_transaction()
+    if transaction is None:
+        return _per_distinct_value(UTCDateTime.sqlite_text)
+    if transaction not in _moments_converted:
+        _moments_converted[transaction] = _per_distinct_value(UTCDateTime.sqlite_text)
+    return _moments_converted[transaction]
+
+
+def _per_distinct_value(convert: Callable[[Any], Any]) -> Converter:
+    """`convert` applied to columns of values, each distinct value once (None stays None)."""
+    known: dict[Any, Any] = {None: None}
+
+    def column(values: Sequence[Any]) -> list[Any]:
+        for value in set(values).difference(known):
+            known[value] = convert(value)
+        return list(map(known.__getitem__, values))
+
+    return column
 
 
 _KEY_COLUMNS = (Column("shop_id", Integer), Column("key", Text))
@@ -113,9 +152,8 @@ def load_keys(conn: Connection, name: str, keys: Sequence[tuple[int, str]]) -> N
     """A temporary table `name(shop_id, key)` holding `keys`, dropped at commit."""
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"CREATE TEMPORARY TABLE {name} (shop_id integer, key text) ON COMMIT DROP"))
-        write = _copier(conn, name, _KEY_COLUMNS)
-        for start in range(0, len(keys), CHUNK):
-            write(keys[start : start + CHUNK])
+        with _copy(conn, name, _KEY_COLUMNS) as write:
+            write(keys)
     else:
         conn.execute(text(f"DROP TABLE IF EXISTS temp.{name}"))
         conn.execute(text(f"CREATE TEMPORARY TABLE {name} (shop_id integer, key text)"))

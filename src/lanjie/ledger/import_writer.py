@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select, text, update
 
-from lanjie.ledger.bulk import insert_rows, load_keys
+from lanjie.ledger.bulk import insert_rows, insert_values, load_keys
 from lanjie.ledger.events import EventKind, event_row
 from lanjie.ledger.keys import keyed
 from lanjie.ledger.records import (
+    AFTERSALE_COLUMNS,
+    PARCEL_COLUMNS,
     aftersale_row,
+    aftersale_values,
     fingerprint,
     parcel_row,
+    parcel_values,
     tracking_text,
 )
 from lanjie.ledger.schema import (
@@ -97,16 +101,17 @@ class RecordWriter:
                 self.report.behind_shops.add(shop_id)
             return late
 
-        new: list[tuple[int, AfterSale, str]] = []
+        new: list[tuple[int, AfterSale]] = []
         differing: list[tuple[int, AfterSale, str]] = []
         seen: dict[tuple[datetime, bool], list[tuple[int, str]]] = {}  # (export time, current?) → keys
         for record in records:
             shop_id = shops[record.shop]
-            digest = fingerprint(record)
             old_digest = stored.get((shop_id, record.aftersale_id))
             if old_digest is None:
-                new.append((shop_id, record, digest))
-            elif old_digest == digest:
+                new.append((shop_id, record))
+                continue
+            digest = fingerprint(record)
+            if old_digest == digest:
                 self.report.unchanged += 1
                 group = (exported_at[record.source.file], not behind(shop_id, record))
                 seen.setdefault(group, []).append((shop_id, record.aftersale_id))
@@ -125,14 +130,18 @@ class RecordWriter:
                 changed.append((shop_id, record, digest))
         self.report.new, self.report.changed = len(new), len(changed)
 
-        new_rows = []
-        for shop_id, record, digest in new:
-            as_of = exported_at[record.source.file]
-            row = aftersale_row(record, shop_id=shop_id, import_id=self.import_id, as_of=as_of, digest=digest)
-            if behind(shop_id, record):
-                row["last_import_id"] = NOT_CURRENT
-            new_rows.append(row)
-        links = [link for shop_id, r, _ in new for link in _links(shop_id, r)]
+        new_rows = (  # made as they are written (see insert_values)
+            aftersale_values(
+                record,
+                shop_id=shop_id,
+                import_id=self.import_id,
+                as_of=exported_at[record.source.file],
+                digest=fingerprint(record),
+                last_import_id=NOT_CURRENT if behind(shop_id, record) else self.import_id,
+            )
+            for shop_id, record in new
+        )
+        links = [link for shop_id, r in new for link in _links(shop_id, r)]
         changed_rows, relinked = [], []
         for shop_id, record, digest in changed:
             old = before[(shop_id, record.aftersale_id)]
@@ -148,11 +157,11 @@ class RecordWriter:
                 relinked.append((shop_id, record.aftersale_id))
                 links += _links(shop_id, record)
 
-        self._write_parcels([(shop_id, r) for shop_id, r, _ in new + changed])
-        total = len(new_rows) + len(links)
-        insert_rows(conn, aftersales, new_rows, progress=self._progress(0, total))
+        self._write_parcels(new + [(shop_id, r) for shop_id, r, _ in changed])
+        total = len(new) + len(links)
+        insert_values(conn, aftersales, AFTERSALE_COLUMNS, new_rows, progress=self._progress(0, total))
         self._update_changed(changed_rows, relinked)
-        insert_rows(conn, aftersale_parcels, links, progress=self._progress(len(new_rows), total))
+        insert_values(conn, aftersale_parcels, LINK_COLUMNS, links, progress=self._progress(len(new), total))
         for number, ((as_of, current), keys) in enumerate(sorted(seen.items())):
             self._mark_seen(keys, as_of, current=current, name="seen_aftersales" + (f"_{number}" if number else ""))
         self._outcomes((shops[r.shop], r) for r in records if (shops[r.shop], r.aftersale_id) not in older)
@@ -227,18 +236,18 @@ class RecordWriter:
                 )
             )
         }
-        new: dict[tuple[int, str], dict[str, Any]] = {}
+        new: dict[tuple[int, str], tuple[Any, ...]] = {}
         better: dict[tuple[int, str], dict[str, Any]] = {}
         for shop_id, record in touched:
             for parcel in record.parcels:
                 key = (shop_id, parcel.tracking_no)
                 if key not in known:
-                    new.setdefault(key, parcel_row(shop_id, parcel))
+                    new.setdefault(key, parcel_values(shop_id, parcel))
                 elif known[key][0] != parcel.courier and (
                     _SOURCE_RANK[parcel.courier_source.value] >= _SOURCE_RANK[known[key][1]]
                 ):
                     better[key] = parcel_row(shop_id, parcel)
-        insert_rows(self.conn, parcels, list(new.values()))
+        insert_values(self.conn, parcels, PARCEL_COLUMNS, list(new.values()))
         if better:
             self.conn.execute(
                 update(parcels).where(
@@ -331,11 +340,12 @@ class RecordWriter:
             )
 
 
-def _links(shop_id: int, record: AfterSale) -> list[dict[str, Any]]:
-    return [
-        {"shop_id": shop_id, "aftersale_id": record.aftersale_id, "tracking_no": p.tracking_no, "position": i}
-        for i, p in enumerate(record.parcels)
-    ]
+LINK_COLUMNS = ("shop_id", "aftersale_id", "tracking_no", "position")
+
+
+def _links(shop_id: int, record: AfterSale) -> list[tuple[int, str, str, int]]:
+    """The after-sale's rows in aftersale_parcels, in the order of LINK_COLUMNS."""
+    return [(shop_id, record.aftersale_id, p.tracking_no, i) for i, p in enumerate(record.parcels)]
 
 
 def _shown(moment: datetime | None) -> str:

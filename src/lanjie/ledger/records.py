@@ -55,43 +55,83 @@ def fingerprint(record: AfterSale) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
+AFTERSALE_COLUMNS = (
+    "shop_id",
+    "aftersale_id",
+    "order_id",
+    "type",
+    "type_raw",
+    "state",
+    "state_raw",
+    "shipped",
+    "tracking_nos",
+    "courier_hint",
+    "logistics",
+    "logistics_raw",
+    "deadline",
+    "refund_fen",
+    "product",
+    "reason",
+    "buyer_note",
+    "blockers",
+    "source_file",
+    "source_row",
+    "as_of",
+    "digest",
+    "first_import_id",
+    "last_import_id",
+)
+
+
+def aftersale_values(
+    record: AfterSale, *, shop_id: int, import_id: int, as_of: datetime, digest: str, last_import_id: int
+) -> tuple[Any, ...]:
+    """The after-sale's row, in the order of AFTERSALE_COLUMNS."""
+    return (
+        shop_id,
+        record.aftersale_id,
+        record.order_id,
+        record.type.value,
+        record.type_raw,
+        record.state.value,
+        record.state_raw,
+        record.shipped,
+        tracking_text(record),
+        record.courier_hint,
+        record.logistics.value,
+        record.logistics_raw,
+        record.deadline,
+        to_fen(record.refund_amount),
+        record.product,
+        record.reason,
+        record.buyer_note,
+        json.dumps(record.blockers, ensure_ascii=False) if record.blockers else "[]",
+        record.source.file,
+        record.source.row,
+        as_of,
+        digest,
+        import_id,
+        last_import_id,
+    )
+
+
 def aftersale_row(record: AfterSale, *, shop_id: int, import_id: int, as_of: datetime, digest: str) -> dict[str, Any]:
-    return {
-        "shop_id": shop_id,
-        "aftersale_id": record.aftersale_id,
-        "order_id": record.order_id,
-        "type": record.type.value,
-        "type_raw": record.type_raw,
-        "state": record.state.value,
-        "state_raw": record.state_raw,
-        "shipped": record.shipped,
-        "tracking_nos": tracking_text(record),
-        "courier_hint": record.courier_hint,
-        "logistics": record.logistics.value,
-        "logistics_raw": record.logistics_raw,
-        "deadline": record.deadline,
-        "refund_fen": to_fen(record.refund_amount),
-        "product": record.product,
-        "reason": record.reason,
-        "buyer_note": record.buyer_note,
-        "blockers": json.dumps(record.blockers, ensure_ascii=False) if record.blockers else "[]",
-        "source_file": record.source.file,
-        "source_row": record.source.row,
-        "as_of": as_of,
-        "digest": digest,
-        "first_import_id": import_id,
-        "last_import_id": import_id,
-    }
+    values = aftersale_values(
+        record, shop_id=shop_id, import_id=import_id, as_of=as_of, digest=digest, last_import_id=import_id
+    )
+    return dict(zip(AFTERSALE_COLUMNS, values, strict=True))
+
+
+PARCEL_COLUMNS = ("shop_id", "tracking_no", "courier", "candidates", "courier_source")
+
+
+def parcel_values(shop_id: int, parcel: Parcel) -> tuple[Any, ...]:
+    """The parcel's row, in the order of PARCEL_COLUMNS."""
+    return (shop_id, parcel.tracking_no, parcel.courier, ",".join(parcel.candidates), parcel.courier_source.value)
 
 
 def parcel_row(shop_id: int, parcel: Parcel) -> dict[str, Any]:
-    return {
-        "shop_id": shop_id,
-        "tracking_no": parcel.tracking_no,
-        "courier": parcel.courier,
-        "candidates": ",".join(parcel.candidates),
-        "courier_source": parcel.courier_source.value,
-    }
+    return dict(zip(PARCEL_COLUMNS, parcel_values(shop_id, parcel), strict=True))
 
 
 def _parcel(row: Any) -> Parcel:

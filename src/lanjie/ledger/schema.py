@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -58,7 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     @staticmethod
     def sqlite_text(value: datetime) -> str:
         """What the two steps above and SQLAlchemy's SQLite DATETIME store, in one step (bulk writes)."""
-        return format(value.astimezone(UTC), "%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")  # twice as fast as strftime
 
 
 metadata = MetaData(
@@ -233,6 +234,14 @@ events = Table(
     Column("after", Text),
     Index(None, "shop_id", "aftersale_id"),
     Index(None, "shop_id", "tracking_no"),
+    # The parcels a courier was asked to check (已发核实): the 核实 list's counts read only these.
+    Index(
+        "ix_events_verify_asked",
+        "shop_id",
+        "tracking_no",
+        postgresql_where=text("kind = 'verify_asked'"),
+        sqlite_where=text("kind = 'verify_asked'"),
+    ),
 )
 
 
