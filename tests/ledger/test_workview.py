@@ -210,7 +210,7 @@ def test_an_import_counts_the_work_it_keeps(ledger: Engine, tmp_path: Path) -> N
         aftersale(售后单号="101", 发货物流单号=NUMBERS[0]),
         aftersale(售后单号="102", 发货物流单号=f"{NUMBERS[0]},431234567890123"),
         aftersale(售后单号="103", 发货物流单号=NUMBERS[2]),
-        aftersale(售后单号="109", 售后类型="退货退款"),
+        aftersale(售后单号="109", 售后类型="退货退款", 发货物流单号="73610555582889"),
     ]
     load(ledger, tmp_path, DAY1, rows)
     assert counted_right(ledger)
