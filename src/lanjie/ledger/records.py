@@ -153,14 +153,25 @@ def shop_ids(conn: Connection, names: Collection[str]) -> dict[str, int]:
     return {row.name: row.id for row in conn.execute(query)}
 
 
-def load_facts(conn: Connection, shop_id_list: Collection[int] | None = None) -> dict[str, InterceptionFact]:
-    """Every interception asked for, by tracking number."""
+def load_facts(
+    conn: Connection, shop_id_list: Collection[int] | None = None, *, tracking_nos: Sequence[str] | None = None
+) -> dict[str, InterceptionFact]:
+    """Every interception asked for, by tracking number (of these shops; of these parcels)."""
     query = select(interceptions)
     if shop_id_list is not None:
         query = query.where(interceptions.c.shop_id.in_(shop_id_list))
+    queries = (
+        [query]
+        if tracking_nos is None
+        else [
+            query.where(interceptions.c.tracking_no.in_(tracking_nos[start : start + 400]))
+            for start in range(0, len(tracking_nos), 400)
+        ]
+    )
     return {
         row.tracking_no: InterceptionFact(row.requested_at, row.requested_by, Outcome(row.outcome), row.last_chased_at)
-        for row in conn.execute(query)
+        for each in queries
+        for row in conn.execute(each)
     }
 
 

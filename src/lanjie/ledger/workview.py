@@ -332,7 +332,8 @@ def _redecide(conn: Connection, keys: Sequence[tuple[int, str]], settings: Setti
             conn.execute(delete(table).where(keyed(table.c.shop_id, table.c.aftersale_id, chunk)))
     gone = before.parcels - _grouped(conn, before.parcels)
     records = load_aftersales(conn, current)
-    facts = load_facts(conn, {shop_id for shop_id, _ in current})
+    numbers = sorted({parcel.tracking_no for record in records for parcel in record.parcels})
+    facts = load_facts(conn, {shop_id for shop_id, _ in current}, tracking_nos=numbers)  # only what triage looks up
     _write(
         conn,
         triage(records, urgent_hours=settings.urgent_hours, now=now, facts=facts, chase_hours=settings.chase_hours),
