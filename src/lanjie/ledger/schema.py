@@ -287,6 +287,7 @@ work_parcels = Table(
     Column("due", UTCDateTime, nullable=False),  # the deadline, or a far future for none (as work.due)
     Index(None, "bucket", "courier", "shop_id", "tracking_no"),  # a courier's list, each parcel once
     Index(None, "bucket", "courier", "due", "tracking_no"),  # a page of it, most urgent first
+    Index(None, "shop_id", "tracking_no"),  # a parcel's rows, when its after-sales are decided again
 )
 
 # The kept work counted, per shop: after-sales per bucket (courier ""), and parcels per bucket
