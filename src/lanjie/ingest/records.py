@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import TypeVar
 
 from lanjie.i18n import Text
 from lanjie.ingest import wording
@@ -30,6 +31,7 @@ _UNKNOWN_TYPE = AfterSaleType.UNKNOWN
 _UNKNOWN_STATE = AfterSaleState.UNKNOWN
 _UNKNOWN_LOGISTICS = LogisticsState.UNKNOWN
 _NO_AFTERSALE_ID = Text("problem_no_aftersale_id")
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=64)
@@ -71,6 +73,17 @@ class ParsedExport:
         self.problems.append(Problem(self.file, row, header, raw_text(value), message))
 
 
+def _once(cache: dict[str, T], value: object, read: Callable[[object], T]) -> T:
+    """`read(value)`, worked out once per distinct cell text and then shared. Only text cells
+    are kept: as dict keys True, 1 and 1.0 would be one cell."""
+    if type(value) is not str:
+        return read(value)
+    found = cache.get(value)
+    if found is None:
+        found = cache[value] = read(value)
+    return found
+
+
 class _RecordBuilder:
     """Builds one AfterSale per row. Column positions are looked up once, not per cell:
     a missing column points at the None that `read_aftersales` appends to every row."""
@@ -85,14 +98,8 @@ class _RecordBuilder:
         self.amounts: dict[str, tuple[Decimal | None, str | None]] = {}
 
     def _text(self, value: object) -> str:
-        """`plain_text` of a cell, one string object per distinct cell text: the same 商品名称
-        or 售后状态 on 100,000 rows is kept once, not 100,000 times."""
-        if type(value) is not str:
-            return plain_text(value)
-        text = self.texts.get(value)
-        if text is None:
-            text = self.texts[value] = plain_text(value)
-        return text
+        """`plain_text` of a cell: the same 商品名称 or 售后状态 on 100,000 rows is kept once."""
+        return _once(self.texts, value, plain_text)
 
     def _identifier(self, row_number: int, cells: Sequence[object], key: str) -> tuple[str | None, str | None]:
         """An ID cell as exact digits; on a problem, the cell's text (kept for a person) and why."""
@@ -176,13 +183,8 @@ class _RecordBuilder:
         )
 
     def _money(self, value: object) -> tuple[Decimal | None, str | None]:
-        """`parse_money` of a cell, read once per distinct cell text (amounts repeat)."""
-        if type(value) is not str:
-            return parse_money(value)
-        amount = self.amounts.get(value)
-        if amount is None:
-            amount = self.amounts[value] = parse_money(value)
-        return amount
+        """`parse_money` of a cell (amounts repeat down a column)."""
+        return _once(self.amounts, value, parse_money)
 
     def _refund_amount(self, row_number: int, cells: Sequence[object]) -> Decimal | None:
         """退商品金额 + 退运费金额 (either may be missing)."""
