@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.ledger.actions import ParcelRef, record_sent
 from lanjie.ledger.database import write_transaction
 from lanjie.ledger.schema import shops, work, work_counts, work_parcels, work_state
-from lanjie.ledger.workview import Refreshed, _redecide, refresh_work
+from lanjie.ledger.workview import Refreshed, _redecide, lock_work, refresh_work
 from lanjie.model import SHANGHAI
 from lanjie.pipeline import analyse_ledger, import_and_analyse
 
@@ -245,3 +248,68 @@ def test_an_import_keeps_the_work_that_deciding_everything_again_would_keep(ledg
         conn.execute(work_state.delete())
     assert refresh_work(ledger, settings=load_settings(), now=day2).shops_rebuilt == 1
     assert kept_rows(ledger) == written
+
+
+def _hold_while(ledger: Engine, hold: Callable[[Connection], None], seconds: float) -> threading.Thread:
+    """Another writer holding the ledger for `seconds` (returns once it holds it)."""
+    holding = threading.Event()
+
+    def writer() -> None:
+        with write_transaction(ledger) as conn:
+            hold(conn)
+            holding.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert holding.wait(10)
+    return thread
+
+
+def _an_import_writing_its_work(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        lock_work(conn, importing=True)
+    else:  # SQLite: an import holds the one write lock
+        conn.execute(text("UPDATE work_state SET import_id = import_id"))
+
+
+def _another_page_refreshing(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        lock_work(conn)
+    else:
+        conn.execute(text("UPDATE work_state SET import_id = import_id"))
+
+
+def test_a_page_does_not_wait_for_an_import_writing_its_work_but_for_another_page(
+    ledger: Engine, tmp_path: Path
+) -> None:
+    """On PostgreSQL an import holds the kept work for seconds, until it commits: a page finds
+    that out at once and shows the work as kept. Another page's refresh holds it for
+    milliseconds: a page waits for it and shows its own 已发送. (SQLite has one writer at a time:
+    there a page waits for either, up to its wait.)"""
+    settings = load_settings()
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号=f"10{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)])
+    with ledger.connect() as conn:
+        shop_id = conn.execute(select(shops.c.id)).scalar_one()
+    record_sent(ledger, [ParcelRef(shop_id, NUMBERS[0], "zhongtong")], operator="小王", now=DAY1)
+
+    wait = 3.0
+    writer = _hold_while(ledger, _an_import_writing_its_work, wait + 1)
+    started = time.monotonic()
+    refreshed = refresh_work(ledger, settings=settings, now=DAY1, wait=wait)
+    took = time.monotonic() - started
+    writer.join()
+    assert refreshed == Refreshed(busy=True)
+    assert kept(ledger)["100"] == "intercept"  # left as kept
+    if ledger.dialect.name == "postgresql":
+        assert took < wait / 3, took
+    else:
+        assert took >= wait * 0.9, took
+
+    writer = _hold_while(ledger, _another_page_refreshing, 0.5)
+    started = time.monotonic()
+    refreshed = refresh_work(ledger, settings=settings, now=DAY1, wait=wait)
+    took = time.monotonic() - started
+    writer.join()
+    assert refreshed == Refreshed(0, 1) and 0.3 <= took < wait, (refreshed, took)
+    assert kept(ledger)["100"] == "intercepting" == decided_now(ledger, DAY1)["100"]

@@ -13,7 +13,7 @@ from exports import NOW, aftersale, write_xlsx
 from lanjie.ledger.actions import ParcelRef, record_sent
 from lanjie.ledger.database import write_transaction
 from lanjie.ledger.schema import interceptions, shops
-from lanjie.ledger.workview import _WORK_LOCK
+from lanjie.ledger.workview import lock_work
 from webtools import Browser, upload
 
 ZTO = ["73610555582881", "73610555582882"]
@@ -37,7 +37,7 @@ def test_a_page_answers_at_once_while_an_import_holds_the_ledger(
     def an_import() -> None:
         with write_transaction(ledger) as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+                lock_work(conn, importing=True)
             holding.set()
             release.wait(30)
 
@@ -73,7 +73,7 @@ def test_sent_is_recorded_while_an_import_writes_its_work(browser: Browser, ledg
     def an_import() -> None:
         with write_transaction(ledger) as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+                lock_work(conn, importing=True)
             else:  # what an import does first on SQLite: it writes
                 conn.execute(text("UPDATE work_state SET import_id = import_id"))
             holding.set()

@@ -60,6 +60,9 @@ from lanjie.triage import chase_due, triage
 from lanjie.work import bulk_work
 
 _WORK_LOCK = 5_731_734  # the advisory lock taken while the work is rewritten (PostgreSQL)
+# Also held by an import from writing its shops' work until it commits (seconds): a page that
+# finds it held shows the kept work at once instead of waiting for the import.
+_IMPORT_WRITES_WORK = 5_731_735
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # sorts after every real deadline
 
 
@@ -79,12 +82,29 @@ def refresh_work(engine: Engine, *, settings: Settings, now: datetime, wait: flo
     try:
         with bulk_work(), write_transaction(engine, wait=wait) as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+                if wait is not None and not _no_import_writing(conn):
+                    return Refreshed(busy=True)
+                lock_work(conn)
             return _refresh(conn, settings, now)
     except LedgerBusy:
         if wait is None:
             raise
         return Refreshed(busy=True)
+
+
+def lock_work(conn: Connection, *, importing: bool = False) -> None:
+    """Hold the kept work until the transaction ends (PostgreSQL), so that two writers never
+    rewrite it at once. An import says so: it holds the work until it commits."""
+    if importing:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_WRITES_WORK})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+
+
+def _no_import_writing(conn: Connection) -> bool:
+    """No import is writing its work (the shared hold keeps one from starting until this
+    transaction ends, so the answer stays true)."""
+    held = conn.execute(text("SELECT pg_try_advisory_xact_lock_shared(:key)"), {"key": _IMPORT_WRITES_WORK})
+    return bool(held.scalar_one())
 
 
 def mark_stale(conn: Connection, import_id: int) -> None:
@@ -111,7 +131,7 @@ def write_import_work(
     if not shop_ids:
         return
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WORK_LOCK})
+        lock_work(conn, importing=True)
     state = conn.execute(select(work_state)).first()
     if state is None:
         others = select(aftersales.c.shop_id).where(aftersales.c.shop_id.not_in(list(shop_ids.values()))).limit(1)
