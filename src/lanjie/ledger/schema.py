@@ -181,7 +181,7 @@ aftersale_parcels = Table(
     Column("aftersale_id", String(64), primary_key=True),
     Column("tracking_no", String(64), primary_key=True),
     Column("position", Integer, nullable=False),
-    Index(None, "shop_id", "tracking_no"),
+    Index(None, "shop_id", "tracking_no", "aftersale_id"),  # covering: the after-sales of a parcel
 )
 
 interceptions = Table(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Select,
     and_,
     delete,
     func,
@@ -321,15 +322,15 @@ def _touched_since(
     by_parcel = [(r.shop_id, r.tracking_no) for r in rows if r.tracking_no and r.shop_id not in exclude]
     for start in range(0, len(by_parcel), 400):
         chunk = by_parcel[start : start + 400]
-        keys |= {
-            (r.shop_id, r.aftersale_id)
-            for r in conn.execute(
-                select(aftersale_parcels.c.shop_id, aftersale_parcels.c.aftersale_id).where(
-                    keyed(aftersale_parcels.c.shop_id, aftersale_parcels.c.tracking_no, chunk)
-                )
-            )
-        }
+        keys |= {(r.shop_id, r.aftersale_id) for r in conn.execute(aftersales_of_parcels(chunk))}
     return sorted(keys)
+
+
+def aftersales_of_parcels(parcels: Sequence[tuple[int, str]]) -> Select[tuple[int, str]]:
+    """(shop id, after-sale id) of the after-sales that hold these (shop id, tracking number)."""
+    return select(aftersale_parcels.c.shop_id, aftersale_parcels.c.aftersale_id).where(
+        keyed(aftersale_parcels.c.shop_id, aftersale_parcels.c.tracking_no, parcels)
+    )
 
 
 def _redecide(conn: Connection, keys: Sequence[tuple[int, str]], settings: Settings, now: datetime) -> int:
