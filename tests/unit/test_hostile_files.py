@@ -23,7 +23,8 @@ from exports import aftersale, csv_bytes, write_xlsx
 from lanjie.demo import HEADERS
 from lanjie.errors import BadInput
 from lanjie.ingest.limits import MAX_CELL_CHARS, check_workbook, column_letters
-from lanjie.ingest.limits.fast_sheet import _number_pattern
+from lanjie.ingest.limits.common import _Extent as Extent
+from lanjie.ingest.limits.fast_sheet import _number_pattern, _rows_pattern
 from lanjie.ingest.load import load_exports
 from lanjie.ingest.read import open_sheet
 
@@ -512,6 +513,151 @@ def test_legitimate_exports_pass_and_their_claims_are_exact(tmp_path: Path) -> N
             pattern = re.compile(rf"(?:{'|'.join(_number_pattern(low, high))})$")
             for number in {low - 1, low, low + 1, (low + high) // 2, high - 1, high, high + 1, high * 10}:
                 assert bool(pattern.match(str(number))) == (low <= number <= high), (low, high, number)
+
+
+# --------------------------------------------------------------------------- the fast scan's shortcuts
+
+
+def fast_extent(path: Path) -> Extent:
+    """The fast scan of Sheet1 alone: its extent, or _NotCanonical / _Refusal as raised."""
+    from lanjie.ingest.limits import fast_sheet, shared_strings, zipped
+
+    info = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml")
+    extent, _ = fast_sheet._FastSheet(False, shared_strings._Strings()).run(zipped._inflate(path, info, 1 << 30))
+    return extent
+
+
+def test_the_columns_of_the_first_rows_count_for_the_box_and_the_limit(tmp_path: Path) -> None:
+    # The fast scan learns the columns in use from the first rows; those cells are in the box
+    # (200 header columns over 60,000 one-cell rows is a 12-million-cell box for 60,200 cells) …
+    path = tmp_path / "wide-header.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, [f"列{i}" for i in range(200)])
+    for number in range(1, 60_001):
+        sheet.write_number(number, 0, number)
+    book.close()
+    caught = refusal(path)
+    assert caught.key == "sheet_sparse"
+    assert (caught.params["rows"], caught.params["columns"], caught.params["cells"]) == (60_001, 200, 60_200)
+    # … and one of them beyond the 200th column is refused, not taken as the width of the sheet.
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADERS)
+    sheet.write(1, 0, "1")
+    sheet.write(1, 701, "ZZ2")
+    sheet.write_column(2, 0, [str(n) for n in range(3, 200)])
+    book.close()
+    refused(path, ["第 702 列（ZZ 列）"], ["column 702 (ZZ)"])
+
+
+def test_a_cell_just_outside_the_box_hidden_mid_sheet_is_found(tmp_path: Path) -> None:
+    # Three 4 MB chunks of plain rows; one cell in the middle names a row or column just past
+    # the others, with as many digits (the row claims are widened to digit ranges) and the
+    # same number of cells and bytes as the plain sheet.
+    def sheet(hidden: str) -> Iterable[bytes]:
+        yield SHEET_START + b"<sheetData>" + header_row()
+        for number in range(2, 60_001):
+            ref = hidden if number == 30_000 else f"A{number}"
+            yield f'<row r="{number}"><c r="{ref}" t="inlineStr"><is><t>{"x" * 150}</t></is></c></row>'.encode()
+        yield b"</sheetData></worksheet>"
+
+    plain = fast_extent(write_crafted_xlsx(tmp_path / "plain.xlsx", sheet("A30000")))
+    assert (plain.low, plain.high, plain.right, plain.cells) == (1, 60_000, 49, 60_049)
+    for hidden, row, column in (("A60001", 60_001, 49), ("A99999", 99_999, 49), ("AY30000", 60_000, 50)):
+        extent = fast_extent(write_crafted_xlsx(tmp_path / f"{hidden}.xlsx", sheet(hidden)))
+        assert (extent.low, extent.high, extent.right, extent.cells) == (1, row, column, 60_049), hidden
+
+
+def test_the_scan_is_exact_wherever_the_chunks_are_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every way a chunk boundary can fall across a far cell, a formula and the cells around them.
+    from lanjie.ingest.limits import fast_sheet, zipped
+
+    monkeypatch.setattr(fast_sheet, "_OVERLAP", 64)
+    rows = [
+        f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}" t="inlineStr"><is><t>b</t></is></c></row>'
+        for n in range(1, 40)
+    ]
+    rows[20] = '<row r="21"><c r="A21"><v>1</v></c><c r="B21"><f>A21+1</f><v>2</v></c></row>'
+    rows[25] = '<row r="26"><c r="A26"><v>1</v></c><c r="C97"><v>2</v></c></row>'  # row 97, column C
+    path = write_crafted_xlsx(
+        tmp_path / "cuts.xlsx", [SHEET_START, b"<sheetData>", "".join(rows).encode(), b"</sheetData></worksheet>"]
+    )
+    for size in range(70, 400, 3):
+        monkeypatch.setattr(zipped, "_CHUNK", size)
+        extent = fast_extent(path)
+        assert (extent.low, extent.high, extent.right, extent.cells) == (1, 97, 2, 78), size
+        assert extent.formulas == {(21, 1)}, size
+
+
+def test_a_formula_opening_a_chunk_belongs_to_the_cell_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lanjie.ingest.limits import fast_sheet, zipped
+
+    head = SHEET_START + b'<sheetData><row r="5"><c r="A5"><v>1</v></c><c r="B5">'
+    rest = b"1" * 200 + b'</f><v>2</v></c><c r="C5"><v>3</v></c></row></sheetData></worksheet>'
+    path = write_crafted_xlsx(tmp_path / "formula-cut.xlsx", [head, b"<f>", rest])
+    monkeypatch.setattr(fast_sheet, "_OVERLAP", 64)
+    monkeypatch.setattr(zipped, "_CHUNK", len(head) + 100)  # the first chunk is processed up to "<f>"
+    assert check_workbook(path, "zip").formulas == {"Sheet1": frozenset({(4, 1)})}
+
+
+def test_formulas_are_found_among_many_f_bytes(tmp_path: Path) -> None:
+    # "f" bytes are looked at one by one while they are few, then searched with a regex.
+    text = '<c r="A{n}" t="inlineStr"><is><t>ff ff&lt;f &lt;f></t></is></c>'
+    rows = [f'<row r="{n}">{text.format(n=n)}<c r="B{n}"><v>1</v></c></row>' for n in range(1, 60)]
+    rows[40] = '<row r="41"><c r="A41"><v>1</v></c><c r="B41"><f>A41*2</f><v>2</v></c></row>'
+    rows[50] = '<row r="51"><c r="A51"><v>1</v></c><c r="B51"><f/><v>2</v></c></row>'
+    path = write_crafted_xlsx(
+        tmp_path / "fff.xlsx", [SHEET_START, b"<sheetData>", "".join(rows).encode(), b"</sheetData></worksheet>"]
+    )
+    assert fast_extent(path).formulas == {(41, 1), (51, 1)}
+    assert check_workbook(path, "zip").formulas == {"Sheet1": frozenset({(40, 1), (50, 1)})}
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        b"<!-- " + b'<c r="A1"/>' * 100 + b" -->",  # fake cells would inflate the count …
+        b'<c r="A3" t="inlineStr"><is><t><![CDATA[<c r="XFD3"/>]]></t></is></c>',  # … or fake a far one
+        b'<?fake <c r="A1"/>?>',
+        b'<x:c r="B3"><x:v>1</x:v></x:c>',
+        b'<c r="B3"><x:f>1+1</x:f><v>2</v></c>',
+    ],
+)
+def test_markup_the_byte_searches_do_not_model_goes_to_the_exact_scan(tmp_path: Path, hidden: bytes) -> None:
+    from lanjie.ingest.limits.common import _NotCanonical
+
+    sheet = [SHEET_START, b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="3">', hidden]
+    path = write_crafted_xlsx(tmp_path / "markup.xlsx", [*sheet, b"</row></sheetData></worksheet>"])
+    with pytest.raises(_NotCanonical):
+        fast_extent(path)
+
+
+def test_the_xml_declaration_and_plain_punctuation_stay_on_the_fast_scan(tmp_path: Path) -> None:
+    text = '<c r="B{n}" t="inlineStr"><is><t>好评！ok? yes! a:b c:d &lt;!-- no</t></is></c>'
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c>{text.format(n=n)}</row>' for n in range(1, 30))
+    sheet = [b"\xef\xbb\xbf" + SHEET_START, b"<sheetData>", rows.encode(), b"</sheetData></worksheet>"]
+    extent = fast_extent(write_crafted_xlsx(tmp_path / "plain.xlsx", sheet))
+    assert (extent.low, extent.high, extent.right, extent.cells) == (1, 29, 1, 58)
+
+
+def test_row_claims_stay_inside_the_rows_already_found() -> None:
+    assert _rows_pattern(4200, 6300, 1, 8400) == "[1-7][0-9]{3}"
+    assert _rows_pattern(4200, 6300, 4200, 6300) == "|".join(_number_pattern(4200, 6300))
+    rng = random.Random(7)
+    for _ in range(3000):
+        floor = rng.randint(1, 1_100_000)
+        ceiling = floor + rng.choice([0, 1, 9, 10, 99, 999, 5000, 10 ** rng.randint(1, 6)])
+        low = rng.randint(floor, ceiling)
+        high = rng.randint(low, ceiling)
+        pattern = re.compile(rf"(?:{_rows_pattern(low, high, floor, ceiling)})$")
+        for number in {floor - 1, floor, low - 1, low, (low + high) // 2, high, high + 1, ceiling, ceiling + 1}:
+            if low <= number <= high:
+                assert pattern.match(str(number)), (low, high, floor, ceiling, number)
+            elif pattern.match(str(number)):
+                assert floor <= number <= ceiling, (low, high, floor, ceiling, number, pattern.pattern)
 
 
 def test_every_refusal_names_a_message_and_exactly_its_placeholders() -> None:
