@@ -48,6 +48,17 @@ _NO_TRACKING = Text("reason_no_tracking")
 _SHIPPED_SINCE = Text("reason_shipped_since")
 _NO_DEADLINE = Text("reason_no_deadline")
 _COMING_BACK = (LogisticsState.REJECTED, LogisticsState.RETURNING, LogisticsState.RETURNED)
+# The members `decide` looks at for every after-sale, read once: each `Bucket.MANUAL` is a
+# lookup through the enum's class (~70 ns on Python 3.11), together a sixth of a decision.
+_WORKED_STATES = (AfterSaleState.PENDING, AfterSaleState.UNKNOWN)
+_UNKNOWN_TYPE = AfterSaleType.UNKNOWN
+_UNKNOWN_STATE = AfterSaleState.UNKNOWN
+_UNSHIPPED = AfterSaleType.UNSHIPPED_REFUND_ONLY
+_UNKNOWN_LOGISTICS = LogisticsState.UNKNOWN
+_OUT_OF_SCOPE = Bucket.OUT_OF_SCOPE
+_MANUAL = Bucket.MANUAL
+_ASKED = (Bucket.INTERCEPTING, Bucket.CHASE)  # buckets of interceptions already asked for
+_NAME_COURIERS = (Bucket.INTERCEPT, Bucket.VERIFY)  # buckets whose parcels go to a courier
 
 
 def interception_outcome(logistics: LogisticsState) -> Outcome | None:
@@ -72,19 +83,19 @@ def _not_pending(state_raw: str) -> Text:
 def _scope(record: AfterSale) -> tuple[Bucket, list[str]] | None:
     """OUT_OF_SCOPE or MANUAL when the request is not pending refund-only work, else None."""
     if record.type in _OUT_OF_SCOPE_TYPES:
-        return Bucket.OUT_OF_SCOPE, [_not_refund_only(record.type_raw)]
-    if record.state not in (AfterSaleState.PENDING, AfterSaleState.UNKNOWN):
-        return Bucket.OUT_OF_SCOPE, [_not_pending(record.state_raw)]
-    if record.type is AfterSaleType.UNKNOWN:
+        return _OUT_OF_SCOPE, [_not_refund_only(record.type_raw)]
+    if record.state not in _WORKED_STATES:
+        return _OUT_OF_SCOPE, [_not_pending(record.state_raw)]
+    if record.type is _UNKNOWN_TYPE:
         if record.type_raw:
-            return Bucket.MANUAL, [Text("reason_unknown_type", value=record.type_raw)]
-        return Bucket.MANUAL, [Text("reason_empty_type")]
-    if record.state is AfterSaleState.UNKNOWN:
+            return _MANUAL, [Text("reason_unknown_type", value=record.type_raw)]
+        return _MANUAL, [Text("reason_empty_type")]
+    if record.state is _UNKNOWN_STATE:
         if record.state_raw:
-            return Bucket.MANUAL, [Text("reason_unknown_state", value=record.state_raw)]
-        return Bucket.MANUAL, [Text("reason_empty_state")]
+            return _MANUAL, [Text("reason_unknown_state", value=record.state_raw)]
+        return _MANUAL, [Text("reason_empty_state")]
     if record.blockers:
-        return Bucket.MANUAL, list(record.blockers)
+        return _MANUAL, list(record.blockers)
     return None
 
 
@@ -129,23 +140,25 @@ def _classify(
     if scoped is not None:
         return scoped[0], scoped[1], record.parcels
     reasons: list[str] = []
-    said_unshipped = record.type is AfterSaleType.UNSHIPPED_REFUND_ONLY or record.shipped is False
+    said_unshipped = record.type is _UNSHIPPED or record.shipped is False
     if not record.parcels:
         if said_unshipped:
             return Bucket.NOT_SHIPPED, [_NOT_SHIPPED], ()
-        return Bucket.MANUAL, [_NO_TRACKING], ()
+        return _MANUAL, [_NO_TRACKING], ()
     if said_unshipped:
         reasons.append(_SHIPPED_SINCE)
-    if record.logistics is LogisticsState.UNKNOWN:
+    if record.logistics is _UNKNOWN_LOGISTICS:
         reasons.append(Text("reason_unknown_logistics", value=record.logistics_raw))
-        return Bucket.MANUAL, reasons, record.parcels
+        return _MANUAL, reasons, record.parcels
     bucket, reason = _logistics_reason(record.logistics, record.logistics_raw)
-    bucket, follow_up, parcels = (
-        _follow_up(bucket, record, facts, now, chase_hours) if facts else (bucket, [], record.parcels)
-    )
+    parcels = record.parcels
+    if facts:
+        bucket, follow_up, parcels = _follow_up(bucket, record, facts, now, chase_hours)
+        reasons += follow_up
     # Once the interception is asked for, the logistics advice (发到快递群拦截) is done: only the follow-up is said.
-    reasons += follow_up if bucket in (Bucket.INTERCEPTING, Bucket.CHASE) else [*follow_up, reason]
-    if bucket is Bucket.INTERCEPT or bucket is Bucket.VERIFY:
+    if bucket not in _ASKED:
+        reasons.append(reason)
+    if bucket in _NAME_COURIERS:
         for parcel in parcels:
             if parcel.courier is None:
                 reasons.append(
@@ -175,18 +188,27 @@ def decide(
     facts: LedgerFacts = NO_FACTS,
     chase_hours: float = 48.0,
 ) -> Decision:
+    return _decide(record, urgent_hours, now, facts, chase_hours)
+
+
+def _decide(record: AfterSale, urgent_hours: float, now: datetime, facts: LedgerFacts, chase_hours: float) -> Decision:
     bucket, basis, parcels = _classify(record, facts, now, chase_hours)
-    if bucket is not Bucket.OUT_OF_SCOPE and record.deadline is None:
-        basis.append(_NO_DEADLINE)
-    hours_left = None if record.deadline is None else (record.deadline - now).total_seconds() / 3600
-    urgent = urgency(bucket, hours_left, urgent_hours) is not None
-    reasons = tuple(basis)
-    if urgent and hours_left is not None:
-        clock = (
-            Text("reason_overdue", hours=-hours_left) if hours_left < 0 else Text("reason_hours_left", hours=hours_left)
-        )
-        reasons = (clock, *basis)
-    return Decision(record, bucket, _ACTIONS[bucket], reasons, hours_left, urgent, parcels, tuple(basis))
+    if record.deadline is None:
+        hours_left = None
+        if bucket is not _OUT_OF_SCOPE:
+            basis.append(_NO_DEADLINE)
+    else:
+        hours_left = (record.deadline - now).total_seconds() / 3600
+    steady = tuple(basis)
+    reasons = steady
+    how_urgent = urgency(bucket, hours_left, urgent_hours)
+    if how_urgent is not None:
+        assert hours_left is not None
+        if how_urgent == "overdue":
+            reasons = (Text("reason_overdue", hours=-hours_left), *steady)
+        else:
+            reasons = (Text("reason_hours_left", hours=hours_left), *steady)
+    return Decision(record, bucket, _ACTIONS[bucket], reasons, hours_left, how_urgent is not None, parcels, steady)
 
 
 def triage(
@@ -197,7 +219,9 @@ def triage(
     facts: LedgerFacts = NO_FACTS,
     chase_hours: float = 48.0,
 ) -> list[Decision]:
-    """Decisions for every record, nearest deadline first (no deadline last)."""
-    decisions = [decide(r, urgent_hours=urgent_hours, now=now, facts=facts, chase_hours=chase_hours) for r in records]
+    """Decisions for every record, nearest deadline first (no deadline last), then by 售后单号."""
+    if now.tzinfo is not None:  # the same instant in the deadlines' tzinfo: `deadline - now` is then plain arithmetic
+        now = now.astimezone(SHANGHAI)
+    decisions = [_decide(r, urgent_hours, now, facts, chase_hours) for r in records]
     decisions.sort(key=lambda d: (d.aftersale.deadline is None, d.aftersale.deadline or now, d.aftersale.aftersale_id))
     return decisions

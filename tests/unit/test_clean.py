@@ -61,6 +61,16 @@ def test_times_become_aware_beijing_time(cell: object) -> None:
     assert moment is not None and moment.utcoffset() == timedelta(hours=8)
 
 
+def test_export_times_share_one_tzinfo_and_other_offsets_keep_their_instant() -> None:
+    """The export's own format comes back with SHANGHAI itself as its tzinfo (triage compares
+    and subtracts a hundred thousand of them); a cell as long with its own offset keeps its instant."""
+    moment, _ = parse_time("2026-11-26 09:30:00")
+    assert moment is not None and moment.tzinfo is SHANGHAI
+    assert moment == datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
+    assert parse_time("2026-11-26T01:30+00") == (datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI), None)
+    assert parse_time("2026-11-26 09:30:0x")[1]
+
+
 def test_dates_and_bad_times() -> None:
     assert parse_time(date(2026, 11, 26)) == (datetime(2026, 11, 26, tzinfo=SHANGHAI), None)
     assert parse_time("") == (None, None)

@@ -146,6 +146,16 @@ def test_old_baishi_numbers_are_not_guessed_but_jt_goes_to_jitu() -> None:
     assert identify("JT3002232682242").courier == "jtexpress"
 
 
+@given(st.text(max_size=20))
+@example("JT\ud800123456789012")  # a lone surrogate: no UTF-8 of its own
+@example("ＪＴ１２３４５６７８９０１２３")
+@example("٣٦١٠٥٥٥٥٨٢٨٨٣")
+@example("EA١٢٣٤٥٦٧٨٩CN")
+def test_any_text_gets_the_answer_of_trying_every_pattern(text: str) -> None:
+    hits = fitting(text)
+    assert pattern_candidates(text) == (hits, len(hits) == 1)
+
+
 def test_same_shape_numbers_get_the_same_answer_from_the_cache() -> None:
     assert pattern_candidates("73610555582883") == pattern_candidates("73999999999999") == (("zhongtong",), True)
     assert pattern_candidates("SF1385628716739") == (("shunfeng",), True)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+from unittest import mock
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from lanjie.ingest import identifiers
 from lanjie.ingest.identifiers import (
     MSG_BAD_ID,
     MSG_BAD_TRACKING,
@@ -23,6 +27,8 @@ from lanjie.ingest.identifiers import (
     MSG_ZEROS,
     clean_id,
     is_platform_id,
+    plain_id,
+    plain_tracking,
     split_tracking,
 )
 
@@ -319,3 +325,81 @@ def test_a_float_never_becomes_a_number_with_lost_digits(value: float) -> None:
 def test_nothing_but_text_numbers_and_blanks_reach_the_rule() -> None:
     assert split_tracking(timedelta(hours=1))[0] == []
     assert clean_id(timedelta(hours=1))[0] is None
+
+
+# --- the fast paths ---------------------------------------------------------------------
+# plain_id and plain_tracking answer the usual cell (digits, maybe behind the export's tab)
+# before the whole rule runs; wherever they answer, the whole rule must answer the same.
+
+R = TypeVar("R")
+
+
+def whole_rule(rule: Callable[[object], R], cell: object) -> R:
+    """`rule(cell)` with its fast path switched off."""
+    with (
+        mock.patch.object(identifiers, "plain_id", lambda _: None),
+        mock.patch.object(identifiers, "plain_tracking", lambda _: None),
+    ):
+        return rule(cell)
+
+
+# What export cells hold, and spaces that str.strip() would drop but the rule refuses (U+001F, U+2003).
+_CELL_CHARS = "0123456789０１２３٣³𝟑ATYJSFDPKXytjsf'\"=.,/、;-E+#中③ \t\r\n\u3000\u00a0\u200b\ufeff\x1f\u2003"
+cells = st.one_of(
+    st.text(alphabet=_CELL_CHARS, max_size=24),
+    st.from_regex(r"\s{0,2}[0-9A-Z]{1,32}\s{0,2}", fullmatch=True),
+    tracking_numbers.flatmap(wrapped),
+    damaged(),
+    st.floats(),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.datetimes(),
+)
+
+
+@given(cells)
+@example("\t7300000000000000001")
+@example("7300000000000000001③")
+@example("７３００００００００００００００１")
+@example("73000000000000000010000000000000")  # 32 digits: too long for an ID, too for a tracking number
+@example("12345")  # digits too few for a tracking number
+@example("yt8962646785389")
+@example("\x1f10000000")
+@example("\u20037300000000000000001")
+@example(7.3e18)
+@example(73610555582883.0)
+@example(True)
+def test_the_fast_paths_answer_only_as_the_whole_rule_does(cell: object) -> None:
+    digits = plain_id(cell)
+    if digits is not None:
+        assert whole_rule(clean_id, cell) == (digits, None)
+    number = plain_tracking(cell)
+    if number is not None:
+        assert whole_rule(split_tracking, cell) == ([number], [])
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "７３６１０５５５５８２８８３",  # full-width digits: the rule folds them, the fast paths do not
+        "7361055558288③",
+        "7361055558288³",
+        "٣٦١٠٥٥٥٥٨٢٨٨٣",
+        "73610 555582883",
+        "\x1f73610555582883",  # a control character, not one of the allowed surroundings
+        "\u200373610555582883",
+        "'73610555582883",
+        '="73610555582883"',
+        "73610555582883.0",
+        "yt8962646785389",
+        "YT896264-6785389",
+        73610555582883.0,
+        73610555582883,
+        True,
+        None,
+        datetime(2026, 11, 26),
+    ],
+)
+def test_the_fast_paths_leave_every_other_cell_to_the_whole_rule(cell: object) -> None:
+    assert plain_id(cell) is None and plain_tracking(cell) is None

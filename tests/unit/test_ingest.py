@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 
 from exports import aftersale, csv_bytes, write_ods, write_xls, write_xlsx
+from lanjie.demo import HEADERS
 from lanjie.errors import BadInput
 from lanjie.ingest.columns import ExportKind, header_key
+from lanjie.ingest.identifiers import MSG_FORMULA
 from lanjie.ingest.load import export_time, load_exports
 from lanjie.ingest.read import open_sheet, sniff
-from lanjie.model import AfterSaleType, LogisticsState
+from lanjie.model import SHANGHAI, AfterSaleState, AfterSaleType, LogisticsState, SourceRef
 
 
 def test_reads_every_field_it_needs(tmp_path: Path) -> None:
@@ -40,6 +44,65 @@ def test_reads_every_field_it_needs(tmp_path: Path) -> None:
     assert (record.shop, record.reason, record.buyer_note) == ("示例旗舰店", "快递一直未送到", "没收到")
     assert record.source.row == 2 and record.source.file == "a.xlsx"
     assert batch.problems == []
+
+
+def test_every_field_is_read_from_its_own_column(tmp_path: Path) -> None:
+    """A different value in every column a record reads: no two fields can be swapped unnoticed."""
+    row = aftersale(
+        售后单号="\t7300000000000000042",
+        订单号="\t6920000000000000042",
+        商品名称="羊羔绒外套",
+        商品发货状态="1/1已发货",
+        售后类型="已发货仅退款",
+        退商品金额="89.50",
+        退运费金额="10",
+        售后状态="待商家处理",
+        售后原因="快递一直未送到",
+        自动处理截止时间="2026-11-26 18:00:00",
+        发货物流单号="JT5261988016578",
+        发货物流状态="派送中",
+        用户售后说明="没收到货",
+        门店名称="二号店",
+    )
+    row["发货物流公司"] = "极兔速递"
+    path = write_xlsx(tmp_path / "all.xlsx", [row], headers=(*HEADERS, "发货物流公司"))
+    batch = load_exports([path])
+    [record] = batch.aftersales
+    assert (record.aftersale_id, record.order_id) == ("7300000000000000042", "6920000000000000042")
+    assert record.source == SourceRef("all.xlsx", 2)
+    assert (record.shop, record.product) == ("二号店", "羊羔绒外套")
+    assert (record.reason, record.buyer_note) == ("快递一直未送到", "没收到货")
+    assert (record.type, record.type_raw) == (AfterSaleType.SHIPPED_REFUND_ONLY, "已发货仅退款")
+    assert (record.state, record.state_raw) == (AfterSaleState.PENDING, "待商家处理")
+    assert (record.logistics, record.logistics_raw) == (LogisticsState.DELIVERING, "派送中")
+    assert record.shipped is True and record.courier_hint == "极兔速递"
+    assert [(p.tracking_no, p.courier) for p in record.parcels] == [("JT5261988016578", "jtexpress")]
+    assert record.deadline == datetime(2026, 11, 26, 18, tzinfo=SHANGHAI)
+    assert record.refund_amount == Decimal("99.50")
+    assert record.blockers == [] and batch.problems == []
+
+
+def test_formulas_in_number_columns_are_refused_even_showing_plain_digits(tmp_path: Path) -> None:
+    """A formula's shown value is plain digits, which the cheap path for plain cells would take:
+    the formula is refused first."""
+    path = tmp_path / "formulas.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADERS)
+    row = aftersale()
+    sheet.write_row(1, 0, [str(row[h]) for h in HEADERS])
+    shown = {"售后单号": "7300000000000000077", "订单号": "6920000000000000077", "发货物流单号": "73610555582883"}
+    for header, value in shown.items():
+        sheet.write_formula(1, HEADERS.index(header), f'="{value}"', None, value)
+    book.close()
+    batch = load_exports([path])
+    assert [(p.row, p.field, p.value, p.message) for p in batch.problems] == [
+        (2, header, value, MSG_FORMULA) for header, value in shown.items()
+    ]
+    [record] = batch.aftersales
+    assert record.aftersale_id == "7300000000000000077"  # kept for a person, with the reason
+    assert record.order_id is None and record.parcels == ()
+    assert len(record.blockers) == 3
 
 
 @pytest.mark.parametrize(("suffix", "writer"), [(".xls", write_xls), (".ods", write_ods)])

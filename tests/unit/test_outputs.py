@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_triage import record
+from test_triage import facts_for, record
 
 from exports import NOW
 from lanjie.config import DEFAULT_FLAGS
@@ -151,3 +151,36 @@ def test_json_written_in_pieces_is_the_whole_document(monkeypatch: pytest.Monkey
             whole = jsonout.dumps(translated(jsonout.decisions_document(decisions, batch, now=NOW), lang))
             assert out.getvalue() == whole
             assert len(orjson.loads(out.getvalue())["items"]) == len(decisions)
+
+
+def test_english_items_are_what_translating_the_whole_document_gives() -> None:
+    """Items say their own phrases in English: every kind of reason, the same bytes as
+    translating the one-object document."""
+    import io
+
+    from lanjie.i18n import translated
+    from lanjie.ingest.identifiers import MSG_FORMULA
+    from lanjie.ingest.load import Batch
+    from lanjie.outputs import jsonout
+    from lanjie.triage import decide
+
+    cases = [
+        (record(), facts_for("73610555582883", hours_ago=5)),
+        (record(deadline=NOW - timedelta(hours=3)), facts_for("73610555582883", hours_ago=50)),
+        (
+            record(logistics_raw="买家已签收", deadline=NOW + timedelta(hours=2)),
+            facts_for("73610555582883", hours_ago=2),
+        ),
+        (record(parcels=(Parcel("431234567890123", None, ("yunda", "shentong")),)), {}),
+        (record(type_raw="未发货退款", shipped=False, deadline=NOW - timedelta(hours=2)), {}),
+        (record(type_raw="维修", deadline=None), {}),
+        (record(type_raw="", state_raw="奇怪的状态"), {}),
+        (record(logistics_raw="奇怪的物流"), {}),
+        (record(parcels=(), blockers=[MSG_FORMULA, "一句没有英文的话"]), {}),
+    ]
+    decisions = [decide(r, urgent_hours=12, now=NOW, facts=facts) for r, facts in cases]
+    batch = Batch(files=["售后.xlsx"])
+    for lang in ("zh", "en"):
+        out = io.BytesIO()
+        jsonout.write_document(out, decisions, batch, now=NOW, lang=lang)
+        assert out.getvalue() == jsonout.dumps(translated(jsonout.decisions_document(decisions, batch, now=NOW), lang))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -164,6 +164,23 @@ def test_ordered_by_deadline_none_last() -> None:
         record(aftersale_id="d", deadline=NOW - timedelta(hours=1)),
     ]
     assert [d.aftersale.aftersale_id for d in triage(records, urgent_hours=12, now=NOW)] == ["d", "a", "b", "c"]
+
+
+def test_deadlines_in_any_zone_are_ordered_and_counted_by_their_instant() -> None:
+    """Exports give Beijing time, the ledger gives UTC: one instant is one deadline either way."""
+    records = [
+        record(aftersale_id="a", deadline=(NOW + timedelta(hours=2)).astimezone(UTC)),
+        record(aftersale_id="c", deadline=datetime.fromisoformat("2026-11-26T10:30:00+08:00")),
+        record(aftersale_id="d", deadline=None),
+        record(aftersale_id="b", deadline=NOW + timedelta(hours=1)),
+    ]
+    decisions = triage(records, urgent_hours=12, now=NOW.astimezone(UTC))
+    assert [(d.aftersale.aftersale_id, d.hours_left) for d in decisions] == [
+        ("b", 1.0),
+        ("c", 1.0),
+        ("a", 2.0),
+        ("d", None),
+    ]
 
 
 def facts_for(*numbers: str, hours_ago: float, by: str = "小王", chased_hours_ago: float | None = None) -> LedgerFacts:

@@ -103,8 +103,11 @@ def parse_time(value: Cell) -> tuple[datetime | None, str | None]:
     """Export times (Beijing time, no zone written) and Excel serials → aware datetimes."""
     if type(value) is str and len(value) == 19:  # the export's own 2026-11-26 09:30:00
         try:
-            # Parsing the offset is several times faster than attaching a tzinfo afterwards.
-            return datetime.fromisoformat(value + "+08:00"), None
+            # Parsing the offset is several times faster than attaching a tzinfo afterwards; the
+            # same time with SHANGHAI itself as its tzinfo, because times that share one tzinfo
+            # object compare and subtract several times faster (triage does both for each).
+            written = datetime.fromisoformat(value + "+08:00")
+            return datetime.combine(written, written.time(), SHANGHAI), None
         except ValueError:
             pass
     if value is None or isinstance(value, bool):

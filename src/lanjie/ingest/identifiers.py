@@ -139,24 +139,46 @@ def _tracking_token(token: str) -> Cleaned:
     return None, MSG_NOT_TRACKING if _ALNUM_DASH.fullmatch(token) else MSG_BAD_TRACKING
 
 
+def plain_tracking(value: object) -> str | None:
+    """`split_tracking`'s usual case and nothing else: a text cell that is one plain number,
+    upper-case already, with only allowed surroundings (the export's protecting tab). None
+    when the cell needs the whole rule."""
+    if type(value) is str:
+        bare = value.strip(_SURROUNDING)  # not strip(): it also drops U+001F, U+2003 …, which the rule refuses
+        if bare.isascii() and bare.isalnum():
+            if bare.isdigit():  # of digits, _TRACKING only asks a length: checked without the regex
+                return bare if 6 <= len(bare) <= 40 else None
+            if _TRACKING.fullmatch(bare):
+                return bare
+    return None
+
+
+def plain_id(value: object) -> str | None:
+    """`clean_id`'s usual case and nothing else: a text cell of ASCII digits with only
+    allowed surroundings (the export's protecting tab). None when the cell needs the whole rule."""
+    if type(value) is str:
+        bare = value.strip(_SURROUNDING)
+        if bare.isascii() and bare.isdigit() and len(bare) <= 30:
+            return bare
+    return None
+
+
 def split_tracking(value: object) -> tuple[list[str], list[str]]:
     """All tracking numbers in one cell (split shipments), and why any part was refused."""
-    if value is None:
+    if value is None or value == "":
         return [], []
-    if type(value) is str:
-        bare = value.strip()  # allowed: surrounding whitespace (the export's protecting tab)
-        if bare.isascii() and bare.isalnum() and _TRACKING.fullmatch(bare):
-            return [bare], []  # the usual case: one plain number, upper-case already
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        number, problem = _digits_of_float(float(value)) if isinstance(value, float) else (str(value), None)
-        if number is not None and isinstance(value, int) and len(number) > _MAX_EXACT_DIGITS:
-            number, problem = None, MSG_TOO_LONG_FLOAT
-        if number is not None:
-            number, problem = _known_shape(number)
-        return ([number] if number else []), ([problem] if problem else [])
-    else:
-        problem = not_text_problem(value)
-        return [], [problem or MSG_BAD_TRACKING]
+    plain = plain_tracking(value)
+    if plain is not None:
+        return [plain], []  # the usual case
+    if type(value) is not str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number, problem = _digits_of_float(float(value)) if isinstance(value, float) else (str(value), None)
+            if number is not None and isinstance(value, int) and len(number) > _MAX_EXACT_DIGITS:
+                number, problem = None, MSG_TOO_LONG_FLOAT
+            if number is not None:
+                number, problem = _known_shape(number)
+            return ([number] if number else []), ([problem] if problem else [])
+        return [], [not_text_problem(value) or MSG_BAD_TRACKING]
     numbers: list[str] = []
     problems: list[str] = []
     text = fold(value)
@@ -176,10 +198,10 @@ def split_tracking(value: object) -> tuple[list[str], list[str]]:
 
 def clean_id(value: object) -> Cleaned:
     """An ID (售后单号, 订单号 …) as the exact digits, or None and why."""
+    plain = plain_id(value)
+    if plain is not None:
+        return plain, None
     if type(value) is str:
-        bare = value.strip()  # allowed: surrounding whitespace (the export's protecting tab)
-        if bare.isascii() and bare.isdigit() and len(bare) <= 30:
-            return bare, None  # nearly every real ID
         text = unprotect(value)
         if not text:
             return None, None

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from typing import TypeVar
 
 from lanjie.i18n import Text
-from lanjie.ingest import wording
 from lanjie.ingest.clean import parse_money, parse_time, plain_text, raw_text
 from lanjie.ingest.columns import HEADER_OF, coalesced_rows
-from lanjie.ingest.identifiers import MSG_FORMULA, clean_id, split_tracking
+from lanjie.ingest.identifiers import MSG_FORMULA, clean_id, plain_id, plain_tracking, split_tracking
 from lanjie.ingest.read import Sheet
+from lanjie.ingest.wording import aftersale_state, aftersale_type, logistics_state, shipped
 from lanjie.model import (
     DEFAULT_SHOP,
     AfterSale,
@@ -30,6 +30,7 @@ _NUMBER_FIELDS = ("aftersale_id", "order_id", "tracking_no")
 _UNKNOWN_TYPE = AfterSaleType.UNKNOWN
 _UNKNOWN_STATE = AfterSaleState.UNKNOWN
 _UNKNOWN_LOGISTICS = LogisticsState.UNKNOWN
+_PENDING = AfterSaleState.PENDING
 _NO_AFTERSALE_ID = Text("problem_no_aftersale_id")
 T = TypeVar("T")
 
@@ -73,15 +74,50 @@ class ParsedExport:
         self.problems.append(Problem(self.file, row, header, raw_text(value), message))
 
 
-def _once(cache: dict[str, T], value: object, read: Callable[[object], T]) -> T:
-    """`read(value)`, worked out once per distinct cell text and then shared. Only text cells
-    are kept: as dict keys True, 1 and 1.0 would be one cell."""
-    if type(value) is not str:
-        return read(value)
-    found = cache.get(value)
-    if found is None:
-        found = cache[value] = read(value)
-    return found
+class _PerText(dict[object, T]):
+    """`cache[cell]` is `read(cell)`, worked out once per distinct cell text and then shared
+    (the same 商品名称 or 退商品金额 on 100,000 rows). Only text cells and blanks are kept:
+    as dict keys True, 1 and 1.0 would be one cell."""
+
+    def __init__(self, read: Callable[[object], T]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, cell: object) -> T:
+        value = self.read(cell)
+        if type(cell) is str or cell is None:
+            self[cell] = value
+        return value
+
+
+def _worded(meaning: Callable[[str], T]) -> Callable[[object], tuple[str, T]]:
+    """Reads a cell of the platform's wording (售后类型, 售后状态 …): its text and what it means."""
+
+    def read(cell: object) -> tuple[str, T]:
+        text = plain_text(cell)
+        return text, meaning(text)
+
+    return read
+
+
+# The cells `build` reads, in this order.
+_READ = (
+    "aftersale_id",
+    "order_id",
+    "tracking_no",
+    "aftersale_type",
+    "aftersale_state",
+    "logistics_state",
+    "ship_status",
+    "deadline",
+    "refund_goods_amount",
+    "refund_shipping_amount",
+    "shop",
+    "courier_name",
+    "product",
+    "reason",
+    "buyer_note",
+)
 
 
 class _RecordBuilder:
@@ -91,30 +127,30 @@ class _RecordBuilder:
     def __init__(self, columns: dict[str, int], parsed: ParsedExport, formulas: frozenset[tuple[int, int]]) -> None:
         self.parsed = parsed
         self.at = {key: columns.get(key, -1) for key in HEADER_OF}
+        self.pick = itemgetter(*(self.at[key] for key in _READ))
         # Formula cells are never used as numbers: (row, column) of those in the ID columns.
         watched = {self.at[key] for key in _NUMBER_FIELDS if self.at[key] >= 0}
         self.formulas = frozenset(cell for cell in formulas if cell[1] in watched)
-        self.texts: dict[str, str] = {}
-        self.amounts: dict[str, tuple[Decimal | None, str | None]] = {}
+        self.texts = _PerText(plain_text)
+        self.amounts = _PerText(parse_money)
+        self.types = _PerText(_worded(aftersale_type))
+        self.states = _PerText(_worded(aftersale_state if parsed.has_state_column else lambda _: _PENDING))
+        self.logistics = _PerText(_worded(logistics_state))
+        self.shipped = _PerText(lambda cell: shipped(plain_text(cell)))
 
-    def _text(self, value: object) -> str:
-        """`plain_text` of a cell: the same 商品名称 or 售后状态 on 100,000 rows is kept once."""
-        return _once(self.texts, value, plain_text)
-
-    def _identifier(self, row_number: int, cells: Sequence[object], key: str) -> tuple[str | None, str | None]:
+    def _identifier(self, row_number: int, key: str, raw: object) -> tuple[str | None, str | None]:
         """An ID cell as exact digits; on a problem, the cell's text (kept for a person) and why."""
-        raw = cells[self.at[key]]
         if self.formulas and (row_number, self.at[key]) in self.formulas:
-            self.parsed.problem(row_number, key, raw, MSG_FORMULA)
-            return raw_text(raw) or None, MSG_FORMULA
-        value, problem = clean_id(raw)
-        if problem:
-            self.parsed.problem(row_number, key, raw, problem)
-            return raw_text(raw) or None, problem
-        return value, None
+            problem: str = MSG_FORMULA
+        else:
+            value, found = clean_id(raw)
+            if not found:
+                return value, None
+            problem = found
+        self.parsed.problem(row_number, key, raw, problem)
+        return raw_text(raw) or None, problem
 
-    def _tracking(self, row_number: int, cells: Sequence[object]) -> tuple[list[str], list[str]]:
-        raw = cells[self.at["tracking_no"]]
+    def _parcels(self, row_number: int, raw: object, blockers: list[str]) -> tuple[Parcel, ...]:
         if self.formulas and (row_number, self.at["tracking_no"]) in self.formulas:
             numbers: list[str] = []
             problems: list[str] = [MSG_FORMULA]
@@ -122,83 +158,102 @@ class _RecordBuilder:
             numbers, problems = split_tracking(raw)
         for message in problems:
             self.parsed.problem(row_number, "tracking_no", raw, message)
-        return numbers, problems
+        blockers += problems
+        return tuple(map(Parcel, numbers))
 
     def build(self, row_number: int, cells: Sequence[object]) -> AfterSale | None:
-        at, parsed = self.at, self.parsed
+        parsed, formulas, texts, amounts = self.parsed, self.formulas, self.texts, self.amounts
+        (
+            aftersale_cell,
+            order_cell,
+            tracking_cell,
+            type_cell,
+            state_cell,
+            logistics_cell,
+            ship_cell,
+            deadline_cell,
+            goods_cell,
+            shipping_cell,
+            shop_cell,
+            courier_cell,
+            product_cell,
+            reason_cell,
+            note_cell,
+        ) = self.pick(cells)
         blockers: list[str] = []
-        aftersale_id, id_problem = self._identifier(row_number, cells, "aftersale_id")
-        if id_problem:
-            blockers.append(_unusable_aftersale_id(id_problem))
-        if not aftersale_id:
-            parsed.problem(row_number, "aftersale_id", cells[at["aftersale_id"]], _NO_AFTERSALE_ID)
-            return None
-        order_id, order_problem = self._identifier(row_number, cells, "order_id")
-        if order_problem:
-            blockers.append(_unusable_order_id(order_problem))
-            order_id = None
 
-        type_raw = self._text(cells[at["aftersale_type"]])
-        kind = wording.aftersale_type(type_raw)
+        # plain_id and plain_tracking are the usual cells, cheaply; anything else takes the whole rule.
+        aftersale_id = plain_id(aftersale_cell)
+        if aftersale_id is None or formulas:
+            aftersale_id, problem = self._identifier(row_number, "aftersale_id", aftersale_cell)
+            if problem:
+                blockers.append(_unusable_aftersale_id(problem))
+            if not aftersale_id:
+                parsed.problem(row_number, "aftersale_id", aftersale_cell, _NO_AFTERSALE_ID)
+                return None
+        order_id = plain_id(order_cell)
+        if order_id is None or formulas:
+            order_id, problem = self._identifier(row_number, "order_id", order_cell)
+            if problem:
+                blockers.append(_unusable_order_id(problem))
+                order_id = None
+
+        type_raw, kind = self.types[type_cell]
         if kind is _UNKNOWN_TYPE and type_raw:
             parsed.note_unknown("aftersale_type", type_raw, row_number)
 
-        state_raw = self._text(cells[at["aftersale_state"]])
-        state = wording.aftersale_state(state_raw) if parsed.has_state_column else AfterSaleState.PENDING
+        state_raw, state = self.states[state_cell]
         if state is _UNKNOWN_STATE:
             parsed.note_unknown("aftersale_state", state_raw, row_number)
 
-        numbers, tracking_problems = self._tracking(row_number, cells)
-        blockers += tracking_problems
+        tracking_no = plain_tracking(tracking_cell)
+        if tracking_no is None or formulas:
+            parcels = self._parcels(row_number, tracking_cell, blockers)
+        else:
+            parcels = (Parcel(tracking_no),)
 
-        logistics_raw = self._text(cells[at["logistics_state"]])
-        logistics = wording.logistics_state(logistics_raw)
+        logistics_raw, logistics = self.logistics[logistics_cell]
         if logistics is _UNKNOWN_LOGISTICS:
             parsed.note_unknown("logistics_state", logistics_raw, row_number)
 
-        deadline, deadline_problem = parse_time(cells[at["deadline"]])
-        if deadline_problem:
-            parsed.problem(row_number, "deadline", cells[at["deadline"]], deadline_problem)
+        deadline, problem = parse_time(deadline_cell)
+        if problem:
+            parsed.problem(row_number, "deadline", deadline_cell, problem)
 
-        return AfterSale(
-            aftersale_id=aftersale_id,
-            source=SourceRef(parsed.file, row_number),
-            order_id=order_id,
-            shop=self._text(cells[at["shop"]]) or DEFAULT_SHOP,
-            type=kind,
-            type_raw=type_raw,
-            state=state,
-            state_raw=state_raw,
-            shipped=wording.shipped(self._text(cells[at["ship_status"]])),
-            parcels=tuple(map(Parcel, numbers)),
-            courier_hint=self._text(cells[at["courier_name"]]) or None,
-            logistics=logistics,
-            logistics_raw=logistics_raw,
-            deadline=deadline,
-            refund_amount=self._refund_amount(row_number, cells),
-            product=self._text(cells[at["product"]]),
-            reason=self._text(cells[at["reason"]]),
-            buyer_note=self._text(cells[at["buyer_note"]]),
-            blockers=blockers,
-        )
-
-    def _money(self, value: object) -> tuple[Decimal | None, str | None]:
-        """`parse_money` of a cell (amounts repeat down a column)."""
-        return _once(self.amounts, value, parse_money)
-
-    def _refund_amount(self, row_number: int, cells: Sequence[object]) -> Decimal | None:
-        """退商品金额 + 退运费金额 (either may be missing)."""
-        goods, goods_problem = self._money(cells[self.at["refund_goods_amount"]])
-        shipping, shipping_problem = self._money(cells[self.at["refund_shipping_amount"]])
-        if goods_problem:
-            self.parsed.problem(row_number, "refund_goods_amount", cells[self.at["refund_goods_amount"]], goods_problem)
-        if shipping_problem:
-            self.parsed.problem(
-                row_number, "refund_shipping_amount", cells[self.at["refund_shipping_amount"]], shipping_problem
-            )
+        # 退商品金额 + 退运费金额 (either may be missing)
+        goods, problem = amounts[goods_cell]
+        if problem:
+            parsed.problem(row_number, "refund_goods_amount", goods_cell, problem)
+        shipping, problem = amounts[shipping_cell]
+        if problem:
+            parsed.problem(row_number, "refund_shipping_amount", shipping_cell, problem)
         if shipping is None or goods is None:
-            return goods if shipping is None else shipping
-        return goods + shipping if shipping else goods
+            refund = goods if shipping is None else shipping
+        else:
+            refund = goods + shipping if shipping else goods
+
+        # Positional, in AfterSale's order: keywords would cost about a tenth of the row.
+        return AfterSale(
+            aftersale_id,
+            SourceRef(parsed.file, row_number),
+            order_id,
+            texts[shop_cell] or DEFAULT_SHOP,
+            kind,
+            type_raw,
+            state,
+            state_raw,
+            self.shipped[ship_cell],
+            parcels,
+            texts[courier_cell] or None,
+            logistics,
+            logistics_raw,
+            deadline,
+            refund,
+            texts[product_cell],
+            texts[reason_cell],
+            texts[note_cell],
+            blockers,
+        )
 
 
 def read_aftersales(sheet: Sheet) -> ParsedExport:
@@ -211,7 +266,9 @@ def read_aftersales(sheet: Sheet) -> ParsedExport:
         has_state_column="aftersale_state" in columns,
         headers={key: header.headers[index] for key, index in columns.items()},
     )
-    builder = _RecordBuilder(columns, parsed, sheet.formula_cells)
+    build = _RecordBuilder(columns, parsed, sheet.formula_cells).build
+    keep = parsed.aftersales.append
+    rows = 0
     for row_number, cells in coalesced_rows(sheet.data_rows(), header, sheet.path):
         if not any(cells):
             continue
@@ -219,8 +276,9 @@ def read_aftersales(sheet: Sheet) -> ParsedExport:
         if len(row) < width:
             row.extend([""] * (width - len(row)))
         row.append(None)
-        parsed.rows += 1
-        record = builder.build(row_number, row)
+        rows += 1
+        record = build(row_number, row)
         if record is not None:
-            parsed.aftersales.append(record)
+            keep(record)
+    parsed.rows = rows
     return parsed
