@@ -660,6 +660,216 @@ def test_row_claims_stay_inside_the_rows_already_found() -> None:
                 assert floor <= number <= ceiling, (low, high, floor, ceiling, number, pattern.pattern)
 
 
+# --------------------------------------------------------------------------- the exact scan
+
+
+def exact_extent(path: Path) -> Extent:
+    """The exact scan of Sheet1 alone: its extent, or _Refusal as raised."""
+    from lanjie.ingest.limits import exact_sheet, shared_strings, zipped
+
+    info = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml")
+    extent, _ = exact_sheet._exact_sheet(zipped._inflate(path, info, 1 << 30), shared_strings._Strings())
+    return extent
+
+
+def reader_box(path: Path) -> tuple[int, int, int]:
+    """The box python-calamine allocates for Sheet1: first and last row (1-based), last column."""
+    import python_calamine
+
+    read = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    assert read.start is not None and read.end is not None
+    return read.start[0] + 1, read.end[0] + 1, read.end[1]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?padding ", b"?>")],
+    ids=["comment", "cdata", "instruction"],
+)
+def test_cells_inside_comments_cdata_or_instructions_buy_no_room(tmp_path: Path, start: bytes, end: bytes) -> None:
+    # The reader skips their content: for it, 160,000 cells written there do not exist, and A1 with
+    # GR6000 make it allocate 6000 × 200 cells. Counted, they would allow a box of 1.28 million;
+    # the same at 1,048,576 rows (290 MB of padding, deflated to under 1 MB) would cost 6.7 GB.
+    sheet = [SHEET_START, b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row>', start]
+    sheet += [b'<c r="A1"/>' * 160_000, end, b'<row r="6000"><c r="GR6000"><v>1</v></c></row></sheetData></worksheet>']
+    path = write_crafted_xlsx(tmp_path / "padded.xlsx", sheet)
+    assert reader_box(path) == (1, 6000, 199)
+    if start == b"<!--":
+        refused(path, ["6000 行 × 200 列", "只有 2 个单元格"], ["6000 rows × 200 columns", "only 2 cells"])
+    else:
+        caught = refusal(path)
+        assert (caught.key, caught.params["rows"], caught.params["cells"]) == ("sheet_sparse", 6000, 2)
+
+
+def test_comments_cdata_and_instructions_are_skipped_wherever_the_chunks_are_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Long ones (the scan looks for their end in the chunks that follow), short ones crossing a
+    # cut, ends split between chunks, and look-alikes in attribute values hiding a real cell.
+    from lanjie.ingest.limits import exact_sheet, zipped
+
+    monkeypatch.setattr(exact_sheet, "MAX_TAG", 64)
+    fake = '<c r="GR900"><f>1</f><v>1</v></c></row><row r="5000"><c r="A5000"/>'
+    rows = [f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}"><v>1</v></c></row>' for n in range(1, 40)]
+    rows[5] += f"<!--{fake * 8}--->-- -->"
+    rows[6] += f"<!----><!--->{fake}-->"
+    rows[10] = f'<row r="11"><c r="A11" t="inlineStr"><is><t><![CDATA[{fake * 8}]]]]><![CDATA[>]]></t></is></c></row>'
+    rows[15] += f"<?padding {fake * 8}??>"
+    rows[20] = '<row r="21"><c r="A21" x="<!--"><v>1</v></c><c r="C97"><f>A21</f><v>2</v></c>'
+    rows[20] += '<c x="-->"><v>3</v></c></row>'
+    path = write_crafted_xlsx(
+        tmp_path / "sections.xlsx", [SHEET_START, b"<sheetData>", "".join(rows).encode(), b"</sheetData></worksheet>"]
+    )
+    assert reader_box(path) == (1, 97, 3)
+    for size in range(40, 900, 7):
+        monkeypatch.setattr(zipped, "_CHUNK", size)
+        extent = exact_extent(path)
+        assert (extent.low, extent.high, extent.right, extent.cells) == (1, 97, 3, 78), size
+        assert extent.formulas == {(97, 2)}, size
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_comments_cdata_and_instructions_anywhere_change_nothing(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between any two tokens of a random sheet, holding cells, rows and formulas for the eye only.
+    from lanjie.ingest.limits import exact_sheet, zipped
+
+    rng = random.Random(seed)
+    sheet, _ = random_sheet(rng)
+    fakes = [
+        '<c r="GR900"><f>1</f><v>1</v></c>',
+        '</c></row><row r="5000">',
+        '<x:c r="A1"/>',
+        "</sheetData>",
+        "--",
+        "]]",
+        "?",
+    ]
+    noisy = b""
+    for token in re.findall(rb"<[^>]*>|[^<]+", sheet):
+        noisy += token
+        if rng.random() < 0.3:
+            start, end = rng.choice([("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?x ", "?>")])
+            noisy += (start + "".join(rng.choices(fakes, k=rng.randint(0, 4))) + end).encode()
+    monkeypatch.setattr(exact_sheet, "MAX_TAG", 64)
+    monkeypatch.setattr(zipped, "_CHUNK", rng.choice([97, 301, 1000]))
+    plain = exact_extent(write_crafted_xlsx(tmp_path / "plain.xlsx", [sheet]))
+    extent = exact_extent(write_crafted_xlsx(tmp_path / "noisy.xlsx", [noisy]))
+    assert (extent.low, extent.high, extent.right, extent.cells) == (plain.low, plain.high, plain.right, plain.cells)
+    assert extent.formulas == plain.formulas
+
+
+def test_a_sheet_with_comments_and_cdata_text_is_read_with_its_box(tmp_path: Path) -> None:
+    row = aftersale(用户售后说明='<c r="XFD1"/> & <!-- 不是注释 -->')
+    cells = "".join(
+        f'<c r="{column_letters(i)}2" t="inlineStr"><is><t><![CDATA[{row[h]}]]></t></is></c>'
+        for i, h in enumerate(HEADERS)
+    )
+    sheet = [SHEET_START, b"<!-- written by hand --><sheetData>", header_row(), b"<?keep going?>"]
+    sheet += [f'<row r="2">{cells}</row>'.encode(), b"</sheetData></worksheet>"]
+    path = write_crafted_xlsx(tmp_path / "cdata.xlsx", sheet)
+    extent = exact_extent(path)
+    assert (extent.low, extent.high, extent.right, extent.cells) == (1, 2, 49, 100)
+    assert reader_box(path) == (1, 2, 49)
+    [record] = load_exports([path]).aftersales
+    assert record.buyer_note == '<c r="XFD1"/> & <!-- 不是注释 -->'
+
+
+@pytest.mark.parametrize(
+    ("sheet", "box", "cells"),
+    [
+        # Attribute values are read as such, whatever they look like; the last r of a cell counts.
+        pytest.param(
+            b'<row r="2"><c r="A2" x="<!--"><v>1</v></c><c r="C90"><v>1</v></c><c r="B2" x="-->"><v>1</v></c></row>',
+            (1, 90, 2),
+            4,
+            id="comment-in-attribute",
+        ),
+        pytest.param(b'<row r="2"><c r="A2"><v>1</v></c><c x="1"r="C9"><v>1</v></c></row>', (1, 9, 2), 3, id="tight"),
+        pytest.param(
+            b'<row r="2"><c x=" r=\'A2\'" r="C9"><v>1</v></c><c r="B2" r="D7"><v>1</v></c></row>',
+            (1, 9, 3),
+            3,
+            id="r-in-value",
+        ),
+        # Names: the local name after the first colon, ended by XML whitespace only.
+        pytest.param(b'<row r="2"><a/:c r="C9"><v>1</v></a/:c><:c r="D9"><v>1</v></:c></row>', (1, 9, 3), 3, id="ns"),
+        pytest.param(
+            b'<row r="2"><c\x0b r="Z9"><v>1</v></c\x0b><c/ r="Z8"><v>1</v></c></row>', (1, 1, 0), 1, id="not-c"
+        ),
+        pytest.param(
+            b'<row r="3"><c><v>1</v></c></a b:row><row><c><v>1</v></c></row><row r="7"/><row><c><v>1</v></c></row>',
+            (1, 8, 0),
+            4,
+            id="row-ends",
+        ),
+        pytest.param(b'<row r="9" r="2"><c><v>1</v></c></row >', (1, 9, 0), 2, id="first-row-r"),
+        # Only cells between <sheetData> and </sheetData> are cells: not Z1 (before), Z99 or Y2.
+        pytest.param(b'</sheetData><c r="Z99"><v>1</v></c><sheetData><c r="Y2"><v>1</v></c>', (1, 1, 0), 1, id="out"),
+        # Markup inside CDATA text or a processing instruction is not markup.
+        pytest.param(
+            b'<row r="4"><c r="D4" t="inlineStr"><is><t><![CDATA[</c><c r="Z8">]]></t></is></c  >'
+            b'<?x <c r="Z7"/>?></row>',
+            (1, 4, 3),
+            2,
+            id="cdata-text",
+        ),
+    ],
+)
+def test_the_exact_scan_finds_the_cells_the_reader_finds(
+    tmp_path: Path, sheet: bytes, box: tuple[int, int, int], cells: int
+) -> None:
+    head = b'<c r="Z1"><v>1</v></c><sheetData><row r="1"><c r="A1"><v>1</v></c></row><!-- -->'
+    path = write_crafted_xlsx(tmp_path / "cells.xlsx", [SHEET_START, head, sheet, b"</sheetData></worksheet>"])
+    extent = exact_extent(path)
+    assert ((extent.low, extent.high, extent.right), extent.cells) == (box, cells)
+    assert reader_box(path) == box
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        # Cells the reader reads as the content of a v (the extra <x> keeps its tags balanced) …
+        pytest.param(b'<row r="2"><c r="A2"><v><x></c>' + b'<c r="A2"/>' * 3 + b"</v></c></row>", id="in-v"),
+        # … or of a t left open.
+        pytest.param(
+            b'<row r="2"><c r="B2" t="inlineStr"><is><t>x</is></c><c r="A3"/>'
+            b'<c t="inlineStr"><is><t>y</t></is></c></row>',
+            id="in-t",
+        ),
+        pytest.param(b"<!DOCTYPE worksheet>", id="doctype"),
+        pytest.param(b'<row r="2"><c r="B2" junk><v>1</v></c></row>', id="attribute"),
+    ],
+)
+def test_markup_the_exact_scan_cannot_place_is_refused(tmp_path: Path, sheet: bytes) -> None:
+    head = b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><!-- -->'
+    path = write_crafted_xlsx(tmp_path / "odd.xlsx", [SHEET_START, head, sheet, b"</sheetData></worksheet>"])
+    caught = refusal(path)
+    assert (caught.key, caught.params["detail"]) == ("file_structure", "a worksheet tag that cannot be read")
+
+
+def test_a_shared_string_index_of_thousands_of_digits_is_counted_not_a_crash(tmp_path: Path) -> None:
+    strings = [b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>', b"b" * 200]
+    sheet = [SHEET_START, b'<!-- --><sheetData><row r="1"><c r="A1" t="s"><v>', b"1" * 5000, b"</v></c></row>"]
+    path = write_crafted_xlsx(
+        tmp_path / "index.xlsx",
+        [*sheet, b"</sheetData></worksheet>"],
+        {"xl/sharedStrings.xml": [*strings, b"</t></si></sst>"]},
+    )
+    assert check_workbook(path, "zip").formulas == {}
+
+
+def test_millions_of_tiny_comments_are_skipped_quickly(tmp_path: Path) -> None:
+    sheet = [SHEET_START, b"<sheetData>", header_row(), *[b"<!---->" * 100_000] * 30, b"</sheetData></worksheet>"]
+    path = write_crafted_xlsx(tmp_path / "comments.xlsx", sheet)  # 3 million comments, 21 MB
+    started = time.perf_counter()
+    extent = exact_extent(path)
+    assert time.perf_counter() - started < 5
+    assert (extent.low, extent.high, extent.right, extent.cells) == (1, 1, 49, 50)
+    assert check_workbook(path, "zip").formulas == {}
+
+
 def test_every_refusal_names_a_message_and_exactly_its_placeholders() -> None:
     """`_Refusal(key, …)` in the limits package becomes BadInput(key, path=…, …): the same rule as
     tests/unit/test_messages.py applies to it."""
