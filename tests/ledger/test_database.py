@@ -92,3 +92,42 @@ def test_bulk_writes_store_datetimes_exactly_as_sqlalchemy_does(tmp_path: Path) 
         datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=UTC),
     ):
         assert UTCDateTime.sqlite_text(moment) == slow(moment)
+
+
+def test_the_shops_current_import_is_filled_in_from_their_after_sales(empty_url: str) -> None:
+    """Migration 0015 keeps each shop's current import on the shop: a ledger from before it
+    gets the newest last_import_id of each shop's after-sales (0 for a shop without any)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(empty_url)
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0014")
+        day = "'2026-11-26'"
+        conn.execute(
+            text(f"INSERT INTO shops (id, name, created_at) VALUES (1, '一号店', {day}), (2, '二号店', {day})")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO imports (id, operator, imported_at) VALUES (1, 'a', '2026-11-26'), (2, 'a', '2026-11-27')"
+            )
+        )
+        for aftersale_id, last in (("101", 1), ("102", 2), ("103", 0)):
+            conn.execute(
+                text(
+                    "INSERT INTO aftersales (shop_id, aftersale_id, type, type_raw, state, state_raw, shipped, "
+                    "tracking_nos, logistics, logistics_raw, product, reason, buyer_note, blockers, source_file, "
+                    "source_row, as_of, digest, first_import_id, last_import_id) VALUES (1, :id, 'refund_only', "
+                    "'仅退款', 'pending', '待商家处理', true, '', 'unknown', '', '', '', '', '[]', 'f.xlsx', 2, "
+                    "'2026-11-26', 'd', 1, :last)"
+                ),
+                {"id": aftersale_id, "last": last},
+            )
+    engine.dispose()
+    ledger = open_ledger(empty_url)
+    with ledger.connect() as conn:
+        assert dict(conn.execute(text("SELECT name, current_import_id FROM shops")).all()) == {"一号店": 2, "二号店": 0}
+    ledger.dispose()

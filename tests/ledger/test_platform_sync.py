@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from exports import aftersale, write_xlsx
-from lanjie.ledger.schema import aftersales, events, platform_shops
+from lanjie.ledger.schema import aftersales, events, platform_shops, shops
 from lanjie.model import Bucket, CourierSource
 from lanjie.pipeline import analyse_ledger, import_and_analyse
 from lanjie.platform.sync import OVERLAP, sync_shop
@@ -78,6 +78,9 @@ def test_an_incremental_sync_sees_only_changes_and_keeps_the_rest_of_the_work(le
         with ledger.connect() as conn:
             kinds = conn.execute(select(events.c.kind, events.c.aftersale_id)).all()
         assert sorted(a for kind, a in kinds if kind == "logistics_changed") == sorted(moving)
+        with ledger.connect() as conn:  # the incremental sync carried the rest forward: it is the shop's current import
+            newest = conn.execute(select(func.max(aftersales.c.last_import_id))).scalar_one()
+            assert conn.execute(select(shops.c.current_import_id)).scalar_one() == newest == 2
 
 
 def test_a_token_that_expires_in_the_middle_of_a_sync_is_refreshed_once_and_the_sync_completes(ledger: Engine) -> None:

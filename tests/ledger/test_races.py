@@ -151,6 +151,9 @@ def ledger_contents(engine: Engine) -> dict[str, Any]:
                 select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id)).group_by(aftersales.c.shop_id)
             ).all()
         )
+        # Each shop's current import, kept on the shop by the imports, whatever order they committed in.
+        kept_current = dict(conn.execute(select(shops.c.id, shops.c.current_import_id)).all())
+        assert kept_current == {shop_id: latest.get(shop_id, 0) for shop_id in kept_current}
         after_sales = sorted(
             (
                 shop_names[row.shop_id],

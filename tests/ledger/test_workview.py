@@ -15,7 +15,7 @@ from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
 from lanjie.ledger.actions import ParcelRef, record_sent
 from lanjie.ledger.database import open_ledger, write_transaction
-from lanjie.ledger.schema import shops, work, work_counts, work_parcels, work_state
+from lanjie.ledger.schema import aftersales, shops, work, work_counts, work_parcels, work_state
 from lanjie.ledger.workview import Refreshed, _redecide, aftersales_of_parcels, lock_work, refresh_work
 from lanjie.model import SHANGHAI
 from lanjie.pipeline import analyse_ledger, import_and_analyse
@@ -57,6 +57,15 @@ def counted_right(ledger: Engine) -> bool:
             )
         }
     return kept_counts == live and bool(live)
+
+
+def current_imports_right(ledger: Engine) -> bool:
+    """Each shop's current import, kept on the shop, is the newest import its after-sales list."""
+    with ledger.connect() as conn:
+        kept_ids = dict(conn.execute(select(shops.c.id, shops.c.current_import_id)).all())
+        latest = select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id)).group_by(aftersales.c.shop_id)
+        newest = dict(conn.execute(latest).all())
+    return kept_ids == {shop_id: newest.get(shop_id, 0) for shop_id in kept_ids} and any(kept_ids.values())
 
 
 def decided_now(ledger: Engine, now: datetime) -> dict[str, str]:
@@ -101,6 +110,7 @@ def test_the_kept_work_follows_imports_sends_and_the_clock(ledger: Engine, tmp_p
         aftersale(售后单号="301", 发货物流单号="SF1385628716739"),
     ]
     load(ledger, tmp_path, DAY1 + timedelta(days=2), day2)
+    assert current_imports_right(ledger)
     refreshed = refresh_work(ledger, settings=settings, now=later)
     assert refreshed == Refreshed(0, 0)  # the import's own events are part of the work it wrote
     assert kept(ledger) == decided_now(ledger, later) == {"100": "returning", "301": "intercept"}
@@ -113,6 +123,9 @@ def test_an_older_export_imported_late_leaves_the_work_to_the_next_page(ledger: 
     refresh_work(ledger, settings=settings, now=DAY1)
     earlier = DAY1 - timedelta(hours=3)
     load(ledger, tmp_path, earlier, [aftersale(售后单号="101", 发货物流单号=NUMBERS[0]), aftersale(售后单号="102")])
+    with ledger.connect() as conn:
+        assert conn.execute(select(shops.c.current_import_id)).scalar_one() == 1  # still the first import
+    assert current_imports_right(ledger)
     refresh_work(ledger, settings=settings, now=DAY1)
     assert kept(ledger) == decided_now(ledger, DAY1) == {"101": "intercept"}
 

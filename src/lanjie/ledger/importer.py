@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lanjie.ingest.load import Batch, SourceFile, file_sha256
@@ -127,6 +127,7 @@ def import_batch(
         current = _current_imports(conn, list(report.shops.values())) if batch.incremental else {}
         RecordWriter(conn, import_id, now, operator, report, progress).write(records, exported_at)
         _carry_forward(conn, current, import_id)
+        _mark_current(conn, import_id, report.shops.values())
         if report.new >= FRESH_STATISTICS_FROM:
             _refresh_statistics(conn)
         if after_write is not None:
@@ -152,12 +153,19 @@ def _refresh_statistics(conn: Connection) -> None:
 
 def _current_imports(conn: Connection, shop_id_list: list[int]) -> dict[int, int]:
     """Each shop's latest import: the one its current work comes from."""
-    query = (
-        select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id))
-        .where(aftersales.c.shop_id.in_(shop_id_list))
-        .group_by(aftersales.c.shop_id)
-    )
+    query = select(shops.c.id, shops.c.current_import_id).where(shops.c.id.in_(shop_id_list))
     return {shop_id: latest for shop_id, latest in conn.execute(query) if latest}
+
+
+def _mark_current(conn: Connection, import_id: int, shop_id_list: Iterable[int]) -> None:
+    """Of the shops this import listed, those whose current work it now is (it set some of their
+    after-sales' last_import_id: not so for an export older than the shop's current work)."""
+    for shop_id in shop_id_list:
+        listed = select(aftersales.c.shop_id).where(
+            aftersales.c.shop_id == shop_id, aftersales.c.last_import_id == import_id
+        )
+        if conn.execute(listed.limit(1)).first() is not None:
+            conn.execute(update(shops).where(shops.c.id == shop_id).values(current_import_id=import_id))
 
 
 def _carry_forward(conn: Connection, current: dict[int, int], import_id: int) -> None:

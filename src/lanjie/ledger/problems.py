@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from lanjie.ingest.load import Batch
 from lanjie.ingest.records import UnknownWording
 from lanjie.ledger.bulk import insert_rows
-from lanjie.ledger.schema import aftersales, import_files, import_problems, import_wordings
+from lanjie.ledger.schema import import_files, import_problems, import_wordings, shops
 from lanjie.model import Problem
 
 
@@ -64,9 +64,9 @@ def record_problems(conn: Connection, import_id: int, batch: Batch, files: Colle
 
 def current_imports(conn: Connection, shop_ids: Collection[int] | None) -> list[int]:
     """The import each shop's current work comes from."""
-    query = select(func.max(aftersales.c.last_import_id)).group_by(aftersales.c.shop_id)
+    query = select(shops.c.current_import_id)
     if shop_ids is not None:
-        query = query.where(aftersales.c.shop_id.in_(shop_ids))
+        query = query.where(shops.c.id.in_(shop_ids))
     return sorted(i for i in conn.execute(query).scalars() if i)
 
 

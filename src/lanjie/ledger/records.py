@@ -176,11 +176,9 @@ def load_facts(
 
 
 def _latest_imports(shop_id_list: Collection[int] | None) -> Any:
-    latest = select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id).label("latest")).group_by(
-        aftersales.c.shop_id
-    )
+    latest = select(shops.c.id.label("shop_id"), shops.c.current_import_id.label("latest"))
     if shop_id_list is not None:
-        latest = latest.where(aftersales.c.shop_id.in_(shop_id_list))
+        latest = latest.where(shops.c.id.in_(shop_id_list))
     return latest.subquery()
 
 

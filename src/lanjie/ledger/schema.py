@@ -79,6 +79,10 @@ shops = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The import the shop's current work comes from: the newest last_import_id of its
+    # after-sales (0 before any), kept here by each import so that pages never look for it
+    # among the shop's after-sales.
+    Column("current_import_id", Integer, nullable=False, server_default="0"),
 )
 
 imports = Table(
@@ -157,8 +161,8 @@ aftersales = Table(
     # that is its shop's latest import; 0 when only exports older than the shop's current work
     # listed it (see lanjie.ledger.importer).
     # Not indexed on purpose: every import sets it on every row it sees, and an index would
-    # turn those cheap in-place updates into full row rewrites. Finding each shop's latest
-    # import reads the table once either way.
+    # turn those cheap in-place updates into full row rewrites. Each shop's latest import is
+    # kept in shops.current_import_id instead.
     Column("last_import_id", Integer, nullable=False),
     Index(None, "shop_id", "order_id"),
     postgresql_with={"fillfactor": 70},  # room on each page to update rows in place

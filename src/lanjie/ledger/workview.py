@@ -227,11 +227,7 @@ def _already_written(conn: Connection, shop_ids: list[int]) -> set[int]:
     )
     if not written:
         return set()
-    latest = conn.execute(
-        select(aftersales.c.shop_id, func.max(aftersales.c.last_import_id))
-        .where(aftersales.c.shop_id.in_(list(written)))
-        .group_by(aftersales.c.shop_id)
-    ).all()
+    latest = conn.execute(select(shops.c.id, shops.c.current_import_id).where(shops.c.id.in_(list(written)))).all()
     return {shop_id for shop_id, newest in latest if written.get(shop_id) == newest}
 
 
@@ -258,11 +254,7 @@ def _refresh(conn: Connection, settings: Settings, now: datetime) -> Refreshed:
         changed_shops = (
             []
             if newest_import == state.import_id
-            else list(
-                conn.execute(
-                    select(aftersales.c.shop_id).where(aftersales.c.last_import_id > state.import_id).distinct()
-                ).scalars()
-            )
+            else list(conn.execute(select(shops.c.id).where(shops.c.current_import_id > state.import_id)).scalars())
         )
         written = _already_written(conn, changed_shops) if changed_shops else set()
         changed_shops = [shop_id for shop_id in changed_shops if shop_id not in written]
