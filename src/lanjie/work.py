@@ -120,10 +120,10 @@ class Analysis:
         return [r for r in due if (r.shop, r.order_key, r.status) not in self.written]
 
     def counts_by_shop(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, Counter[str]] = {}
-        for decision in self.decisions:
-            counts.setdefault(decision.aftersale.shop, Counter())[decision.bucket.value] += 1
-        return {shop: dict(c) for shop, c in counts.items()}
+        counts: dict[str, dict[str, int]] = {}
+        for (shop, bucket), n in Counter((d.aftersale.shop, d.bucket) for d in self.decisions).items():
+            counts.setdefault(shop, {})[bucket.value] = n
+        return counts
 
 
 @contextmanager
