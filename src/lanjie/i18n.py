@@ -479,7 +479,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sheet_sparse": (
         "{path} 的表格占了 {rows} 行 × {columns} 列的范围，但只有 {cells} 个单元格有内容——范围远大于内容（可能很远的地方有个单元格）。请在抖店重新导出，或删掉多余的行和列后再试。",
-        "{path} spans {rows} rows × {columns} columns but only {cells} cells are written — far more room than content (a stray cell far away?). Export it again from 抖店, or delete the stray rows and columns.",
+        "{path} spans {rows} rows × {columns} columns but only {cells} cells hold a value — far more room than content (a stray cell far away?). Export it again from 抖店, or delete the stray rows and columns.",
     ),
     "sheet_oversized": (
         "{path} 的工作表解压后有 {size} MB，但只有 {cells} 个单元格（平均每个单元格最多 {per_cell} 字节）——远超过内容能解释的大小。请在抖店重新导出。",

@@ -892,3 +892,153 @@ def test_every_refusal_names_a_message_and_exactly_its_placeholders() -> None:
         given = {k.arg for k in call.keywords} | {"path"}
         expected = {name for _, name, _, _ in string.Formatter().parse(MESSAGES[key.value][0]) if name}
         assert given == expected, (key.value, call.lineno)
+
+
+# --------------------------------------------------------------------------- cells without a value
+
+
+EMPTY_CELLS = {
+    "self-closing": b'<c r="A2"/>',
+    "styled": b'<c r="A2" s="3"/>',
+    "open-close": b'<c r="A2"></c>',
+    "empty-v": b'<c r="A2"><v></v></c>',
+    "boolean-space": b'<c r="A2" t="b"><v> </v></c>',
+    "entity-only": b'<c r="A2"><v>&#32;</v></c>',
+    "formula-last": b'<c r="A2"><v>1</v><f>B1</f></c>',
+    "inline-v": b'<c r="A2" t="inlineStr"><v>1</v></c>',
+    "empty-v-last": b'<c r="A2"><v>1</v><v></v></c>',
+}
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["fast", "exact"])
+@pytest.mark.parametrize("cell", EMPTY_CELLS.values(), ids=EMPTY_CELLS.keys())
+def test_cells_without_a_value_buy_no_room(tmp_path: Path, cell: bytes, exact: bool) -> None:
+    # The reader leaves a cell without a value out of its box (and out of its cells): 160,000 of
+    # them explain nothing, and A1 with GR6000 make it allocate 6000 × 200 cells. Counted, they
+    # would allow a box of 1.28 million; at 1,048,576 rows, 6.7 GB (see the test below).
+    head = b"<!-- --><sheetData>" if exact else b"<sheetData>"
+    sheet = [SHEET_START, head, b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2">', cell * 160_000]
+    sheet += [b'</row><row r="6000"><c r="GR6000"><v>1</v></c></row></sheetData></worksheet>']
+    path = write_crafted_xlsx(tmp_path / "empty.xlsx", sheet)
+    assert reader_box(path) == (1, 6000, 199)
+    caught = refusal(path)
+    assert (caught.key, caught.params["rows"], caught.params["columns"]) == ("sheet_sparse", 6000, 200)
+    # (The count is a lower bound in the fast scan; the exact scan keeps a value cut by a chunk's end.)
+    assert caught.params["cells"] in ((2, 3) if exact else (1, 2))
+
+
+def test_26_million_empty_cells_in_half_a_megabyte_are_refused(tmp_path: Path) -> None:
+    # 290 MB of `<c r="A2"/>` deflate to 0.54 MB; A1 and GR1048576 would have the reader
+    # allocate 1,048,576 × 200 cells (6.7 GB) for the 3 it keeps.
+    sheet = [SHEET_START, b'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="A1"><v>1</v></c></row><row r="2">']
+    sheet += [b'<c r="A2"/>' * 100_000] * 263
+    sheet += [b'</row><row r="1048576"><c r="GR1048576"><v>1</v></c></row></sheetData></worksheet>']
+    path = write_crafted_xlsx(tmp_path / "hole.xlsx", sheet)
+    assert path.stat().st_size < 1 << 20
+    refused(path, ["1048576 行 × 200 列", "只有 3 个单元格"], ["1048576 rows × 200 columns", "only 3 cells"])
+
+
+def test_exports_with_many_styled_empty_cells_are_read(tmp_path: Path) -> None:
+    # A formatted but empty column, styled blanks among the values, a formula without its value
+    # written (openpyxl): every writer's empty cells are simply not counted, nothing refused.
+    path = tmp_path / "styled.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    shade = book.add_format({"bg_color": "#FFFF00"})
+    sheet.write_row(0, 0, HEADERS)
+    for row in range(1, 30_001):
+        sheet.write_row(row, 0, [f"{row}-{column}" if column % 7 else row for column in range(40)])
+        for column in range(40, 51):
+            sheet.write_blank(row, column, None, shade)
+    book.close()
+    check_workbook(path, "zip")
+    assert open_sheet(path) is not None
+    # A value column beside nine styled blank ones: the fast scan's box counts the blanks (1.2
+    # million cells for 120,000 values), the reader's does not; the exact scan settles it.
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    shade = book.add_format({"bg_color": "#FFFF00"})
+    for row in range(120_000):
+        sheet.write_number(row, 0, row)
+        for column in range(1, 10):
+            sheet.write_blank(row, column, None, shade)
+    book.close()
+    from lanjie.ingest.limits import fast_sheet, shared_strings, zipped
+
+    info = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml")
+    scan = fast_sheet._FastSheet(False, shared_strings._Strings(), count_all=True)
+    extent, _ = scan.run(zipped._inflate(path, info, 1 << 30))
+    assert (extent.cells, extent.kept, extent.right) == (1_200_000, 120_000, 9)
+    check_workbook(path, "zip")
+    workbook = openpyxl.Workbook(write_only=True)
+    openpyxl_sheet = workbook.create_sheet()
+    yellow = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    for row in range(1, 30_001):
+        blank = openpyxl.cell.WriteOnlyCell(openpyxl_sheet)
+        blank.fill = yellow
+        openpyxl_sheet.append([row, f"订单{row}", "=A1*2", blank, blank, *range(45)])
+    workbook.save(path)
+    check_workbook(path, "zip")
+
+
+def test_an_item_inside_a_comment_of_the_string_table_is_no_string(tmp_path: Path) -> None:
+    # The reader skips the comment: index 0 is the 20,000-character string, copied into 30,000
+    # cells (600 MB). Counted as an item, the comment's <si> would take index 0 and shift it.
+    import python_calamine
+
+    rows = b"".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>'.encode() for n in range(1, 30_001))
+    sheet = [SHEET_START, b"<sheetData>", rows, b"</sheetData></worksheet>"]
+    for hidden in (b"<!--<si><t>x</t></si>-->", b"<?x <si><t>x</t></si>?>", b"<!-- <si> -- -->" * 3):
+        table = [b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">', hidden]
+        table += [b"<si><t>", b"b" * 20_000, b"</t></si><si><t>y</t></si></sst>"]
+        path = write_crafted_xlsx(tmp_path / "table.xlsx", sheet, {"xl/sharedStrings.xml": table})
+        read = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        assert read.to_python(nrows=1) == [["b" * 20_000]]
+        assert refusal(path).key == "strings_copied"
+
+
+def test_comments_and_cdata_in_the_string_table_are_skipped_wherever_the_chunks_are_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lanjie.ingest.limits import shared_strings, zipped
+
+    items = [b"<si><t>" + b"a" * n + b"</t></si>" for n in range(1, 30)]
+    noisy = b'<?xml version="1.0"?><sst>'
+    for n, item in enumerate(items):
+        noisy += item
+        if n % 3 == 0:
+            noisy += b"<!-- <si><t>zz</t></si> -->"
+        if n % 4 == 0:
+            noisy += b"<?pi <si>?>"
+        if n % 5 == 0:
+            noisy += b"<si><t><![CDATA[<si><t>]]></t></si>"
+    noisy += b"</sst>"
+    plain = b"".join(re.sub(rb"<!--.*?-->|<\?pi.*?\?>", b"", noisy).split(b"<![CDATA[<si><t>]]>"))
+    path = write_crafted_xlsx(tmp_path / "t.xlsx", [SHEET_START, b"</worksheet>"], {"xl/sharedStrings.xml": [plain]})
+    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
+    expected = shared_strings._Strings()
+    shared_strings._scan_strings(path, info, expected)
+    path = write_crafted_xlsx(tmp_path / "t.xlsx", [SHEET_START, b"</worksheet>"], {"xl/sharedStrings.xml": [noisy]})
+    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
+    for size in range(5, 200, 3):
+        monkeypatch.setattr(zipped, "_CHUNK", size)
+        strings = shared_strings._Strings()
+        shared_strings._scan_strings(path, info, strings)
+        assert len(strings.sizes) == len(expected.sizes) == 35, size
+        assert strings.total == len(noisy), size
+        assert all(a >= b for a, b in zip(strings.sizes, expected.sizes, strict=True)), size
+
+
+def test_string_items_cut_by_a_chunk_end_keep_their_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An item split between two chunks was dropped: every index after it pointed one item on,
+    # at the size of another string.
+    from lanjie.ingest.limits import shared_strings, zipped
+
+    table = b"<sst>" + b"".join(b"<si><t>" + b"a" * n + b"</t></si>" for n in range(1, 30)) + b"</sst>"
+    path = write_crafted_xlsx(tmp_path / "t.xlsx", [SHEET_START, b"</worksheet>"], {"xl/sharedStrings.xml": [table]})
+    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
+    for size in (5, 20, 50, 200, 5000):
+        monkeypatch.setattr(zipped, "_CHUNK", size)
+        strings = shared_strings._Strings()
+        shared_strings._scan_strings(path, info, strings)
+        assert list(strings.sizes) == [n + 15 for n in range(1, 30)], size

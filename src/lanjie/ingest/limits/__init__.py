@@ -8,7 +8,7 @@ can therefore ask for hundreds of gigabytes and abort the process. So each workb
 streamed through here first — decompressed in chunks, never held whole, with C-level byte
 searches instead of a per-cell Python loop — and refused with a `BadInput` (exit 2) when it
 goes beyond the documented limits (defined in `common`). What passes costs about what its
-honest content costs: the box is at most 8 × the cells written, and the text the reader
+honest content costs: the box is at most 8 × the cells that hold a value, and the text the reader
 materialises at most a fixed amount per cell.
 
 The scan also collects the cells that hold a formula (absolute 0-based row and column, by

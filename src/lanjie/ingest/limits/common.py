@@ -15,7 +15,7 @@ MAX_CSV_BYTES = 1 << 30  # 1 GiB: a CSV is decoded twice (to find its encoding, 
 XLS_MAX_ROWS = 65_536  # the .xls format itself
 # --- what the content has to explain
 BOX_FLOOR = 1_000_000  # a bounding box this big (32 MB in the reader) is always allowed …
-BOX_PER_CELL = 8  # … beyond that it may be at most 8 × the cells written
+BOX_PER_CELL = 8  # … beyond that it may be at most 8 × the cells that hold a value
 BYTES_FLOOR = 64 << 20  # an unpacked sheet / string table this big is always allowed …
 BYTES_PER_CELL = 256  # … beyond that at most this much per cell written (exports: ~65)
 TEXT_FLOOR = 256 << 20  # text the reader copies out of the shared-string table …
@@ -77,7 +77,8 @@ def _attributes(tag: str) -> dict[str, str]:
 
 @dataclass
 class _Extent:
-    cells: int = 0
+    cells: int = 0  # cell tags written
+    kept: int = 0  # … of them, cells the reader keeps (a value): a lower bound in the fast scan
     low: int = MAX_ROWS + 1  # rows 1-based, columns 0-based, over every cell written
     high: int = 0
     right: int = -1
@@ -87,12 +88,17 @@ class _Extent:
     shared_unknown: int = 0  # cells whose string could not be looked up
 
     def add(self, row: int, column: int) -> None:
-        if column >= MAX_COLUMNS:
-            raise _too_many_columns(column)
-        if row > MAX_ROWS:
-            raise _Refusal("too_many_rows", rows=row, limit=MAX_ROWS)
-        if row < 1:
+        if self.check(row, column):
             return  # the reader refuses such a reference itself
         self.low = min(self.low, row)
         self.high = max(self.high, row)
         self.right = max(self.right, column)
+
+    @staticmethod
+    def check(row: int, column: int) -> bool:
+        """Refuse a cell beyond the limits, with a value or not; is its row before the first?"""
+        if column >= MAX_COLUMNS:
+            raise _too_many_columns(column)
+        if row > MAX_ROWS:
+            raise _Refusal("too_many_rows", rows=row, limit=MAX_ROWS)
+        return row < 1

@@ -45,6 +45,8 @@ _ONE = re.compile(rf"{_SKIPPED}|{_TAG}".encode())
 _SECTIONS = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
 _PAIR = re.compile(rf"({_KEY})[ \t\r\n]*+=[ \t\r\n]*+(?:\"([^\"]*+)\"|'([^']*+)')".encode())
 _PLAIN_REF = re.compile(rb"([A-Za-z]*)([0-9]+)")
+_ENTITY = re.compile(rb"&[^;]*;")
+_IN_SECTION = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
 _EXACT_MAX = 512 << 20
 _BEFORE, _INSIDE, _AFTER = range(3)  # where the scan is in relation to <sheetData>
 
@@ -75,6 +77,8 @@ class _ExactSheet:
         self.row_index, self.column_index = 0, 0  # 0-based, like the reader's counters
         self.cell: tuple[int, int] | None = None  # the open cell
         self.shared = False  # … refers to the shared-string table
+        self.kind = b""  # … its type (t) …
+        self.value = False  # … and whether it holds a value the reader keeps (the last v, f or is decides)
         self.child: bytes | None = None  # the name of the cell's open v, f or is …
         self.text: bytes | None = None  # … and of a t open in it
 
@@ -133,6 +137,9 @@ class _ExactSheet:
                 return
             if self.cell is not None:
                 if name == b"c":
+                    if self.value:  # the reader's box holds the cells with a value only
+                        self.extent.kept += 1
+                        self.extent.add(*self.cell)
                     self.cell = None
                 return  # the reader ignores other end tags inside a cell
             if name == b"row":
@@ -150,6 +157,7 @@ class _ExactSheet:
         if self.cell is not None:
             if name not in (b"v", b"f", b"is"):
                 raise _unreadable()
+            self.value = self._value(name, tag, whole, empty)
             if name == b"f":
                 self.extent.formulas.add(self.cell)
             elif name == b"v" and self.shared and not empty:
@@ -196,11 +204,30 @@ class _ExactSheet:
             row, column = self.row_index + 1, self.column_index
         extent = self.extent
         extent.cells += 1
-        extent.add(row, column)
+        extent.check(row, column)
         self.column_index += 1
         self.cell = None if empty else (row, column)
         self.shared = kind == b"s"
+        self.kind, self.value = kind, False
         extent.shared_cells += self.shared
+
+    def _value(self, name: bytes, tag: re.Match[bytes], whole: bool, empty: bool) -> bool:
+        """Does the cell hold a value the reader keeps if this v, f or is is its last? A formula
+        without a value after it, a `<v>` of an inline-string cell and an empty `<v>` (no text
+        outside markup and entities; white space for a boolean) do not: the reader leaves such a
+        cell out of its box. Kept when in doubt only where the reader keeps it whatever the text."""
+        if name == b"is":
+            return True
+        if name == b"f" or self.kind == b"inlineStr":
+            return False
+        if self.kind in (b"str", b"d"):
+            return True
+        if not whole:  # <v/>: nothing; a <v> longer than MAX_TAG: kept (such cells cannot be many)
+            return not empty
+        content = tag["content"]
+        if b"<" in content:  # the reader takes the text before any element, not what sections hold
+            content = _IN_SECTION.sub(b"", content).partition(b"<")[0]
+        return bool(_ENTITY.sub(b"", content).strip())
 
     def _shared_string(self, buf: bytes, start: int) -> None:
         """The shared string a `<v>` refers to: the reader takes the text up to the next markup."""

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from lanjie.ingest.limits.common import (
+    BOX_FLOOR,
+    BOX_PER_CELL,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -30,6 +32,14 @@ _FORMULA = re.compile(rb"f(?<=<f)[\s/>]")  # anchored on the "f": a search for a
 _PREFIXED = re.compile(rb":[cf][\s/>]")
 _SHARED = re.compile(rb'<c r="[A-Za-z]+\d+"(?: s="\d+")? t="s"(?: s="\d+")?><v>(\d+)</v>')
 _ODD_TYPE = re.compile(rb"\st\s*=\s*'|\st\s+=|\st=\s")
+# Cells the reader keeps (with a value) end in `</is></c>` or `</v></c>`; of the latter not those
+# whose `<v>` ends in markup, an entity or white space (the reader finds no value in `<v></v>`,
+# `<v>&#32;</v>` or a boolean's `<v> </v>`), nor any in a region naming inlineStr (a `<v>` in such
+# a cell holds no value). Every `</c>` closes one cell: the reader refuses mismatched end tags.
+_KEPT_STRING = b"</is></c>"
+_KEPT_VALUE = b"</v></c>"
+_NO_VALUE = re.compile(rb"</v></c>(?<=[>;\s]</v></c>)")
+_INLINE_VALUE = re.compile(rb"inlineStr[\"'][^>]*+>(?:[^<]++|<(?!/c>))*+(?<=</v>)</c>")
 _NAME_END = frozenset(b" \t\n\r\f\v/>")  # what ends `<f` for _FORMULA (\s, / and >)
 _CELL_NAME_END = frozenset(b" \t\r\n/>")  # … and a tag name for the reader (XML whitespace)
 
@@ -129,8 +139,10 @@ class _FastSheet:
     (each hit is looked at in Python; anything unusual hands the sheet to the exact scan),
     search for namespace-prefixed cells and formulas, and look at long text runs."""
 
-    def __init__(self, need_text: bool, strings: _Strings) -> None:
+    def __init__(self, need_text: bool, strings: _Strings, count_all: bool = False) -> None:
         self.extent = _Extent()
+        self.count_all = count_all  # count the kept cells in every region, not only while the box needs them
+        self.counted_all = True  # … and whether that was done
         self.need_text = need_text
         self.strings = strings
         self.prolog = True  # the XML declaration may still be ahead
@@ -182,6 +194,7 @@ class _FastSheet:
 
     def chunk(self, buf: bytes, start: int, cut: int) -> None:
         """Scan buf[start:cut] (which starts and ends at a tag; buf goes on a few KB past cut)."""
+        opened = self.cell_open
         self._markup(buf, start, cut)
         extent = self.extent
         extent.cells += buf.count(_CELL, start, cut)
@@ -213,6 +226,35 @@ class _FastSheet:
             self.cell_open = stop > 0 and buf[stop - 1] != 0x2F and buf.find(b"</c>", stop, cut) < 0
         if self.need_text:
             self._shared(buf, start, cut)
+        self._kept(buf, start, cut, opened)
+
+    def _kept(self, buf: bytes, start: int, cut: int, opened: bool) -> None:
+        """A lower bound of the cells in the region the reader keeps: counted while the box so far
+        needs them to stay within BOX_PER_CELL × the cells kept (or in every region if asked), so
+        that a dense export spends a few byte searches on a fraction of its regions. A box that
+        outgrows the count later has the sheet counted again in full (see xlsx)."""
+        extent = self.extent
+        box = (extent.high - extent.low + 1) * (extent.right + 1) if extent.high else 0
+        if not self.count_all and (box <= BOX_FLOOR or box <= BOX_PER_CELL * extent.kept):
+            self.counted_all = False
+            return
+        # Each pattern is counted where it starts inside the region (buf goes on past cut). A
+        # region naming no inlineStr has its inline strings (rare there) left uncounted.
+        inline = buf.find(b"inlineStr", start, cut) >= 0
+        if inline or self.count_all:
+            extent.kept += buf.count(_KEPT_STRING, start, cut + len(_KEPT_STRING) - 1)
+        if not self.count_all:
+            self.counted_all = False  # the recount looks at every kind of cell, one by one if needed
+            if inline:
+                return
+        # From start + 1: the byte before a value's end tag at the region's start is not in view.
+        end = cut + len(_KEPT_VALUE) - 1
+        values = buf.count(_KEPT_VALUE, start + 1, end)
+        if values and _NO_VALUE.search(buf, start + 1, end):
+            values -= len(_NO_VALUE.findall(buf, start + 1, end))
+        if values and inline:  # inline-string cells ending in a <v> (and the one open here, if any)
+            values -= len(_INLINE_VALUE.findall(buf, start, end)) + opened
+        extent.kept += max(values, 0)
 
     def _markup(self, buf: bytes, start: int, cut: int) -> None:
         """What the byte searches here do not model goes to the exact scan: comments, CDATA

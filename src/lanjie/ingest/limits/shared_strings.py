@@ -6,6 +6,7 @@ import html
 import re
 import zipfile
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -37,11 +38,12 @@ def _scan_strings(raw: Path, info: zipfile.ZipInfo, strings: _Strings) -> None:
     Items longer in bytes than a cell may be in characters have their characters counted."""
     sizes = strings.sizes
     tail = b""
-    for chunk in _inflate(raw, info, STRINGS_MAX):
-        if not strings.total:
+    first = True
+    for chunk in _as_read(_inflate(raw, info, STRINGS_MAX), strings):
+        if first and chunk:  # the first bytes outside comments
+            first = False
             match = _SST_COUNT.search(chunk, 0, 4096)
             strings.declared = int(match[1]) if match else None
-        strings.total += len(chunk)
         buf = tail + chunk if tail else chunk
         plain = b"<si " not in buf and b"<si/" not in buf and b":si" not in buf
         pieces = buf.split(b"<si>") if plain else _SI.split(buf)  # bytes.split is C all the way
@@ -54,16 +56,66 @@ def _scan_strings(raw: Path, info: zipfile.ZipInfo, strings: _Strings) -> None:
         if strings.exact and (b"rPh" in buf or (_NO_TEXT.search(buf) if plain else not _one_string_each(items))):
             strings.exact = False  # a reader may skip such an item, shifting the indices after it
         _add_items(items, strings)
-        tail = b"<si" + pieces[-1]
+        tail = (b"<si>" if plain else b"<si") + pieces[-1]  # bytes.split drops the whole "<si>"
         if len(tail) > MAX_RUN:
             _check_item(tail)
     if tail.startswith(b"<si"):
         end = tail.rfind(b"</")
-        item = tail[3 : end if end > 3 else len(tail)]
+        item = tail[3 + tail.startswith(b"<si>") : end if end > 3 else len(tail)]
         if not _one_string_each([item]):
             strings.exact = False
         _add_items([item], strings)
     strings.largest = max(sizes, default=0)
+
+
+_SECTION = re.compile(rb"<!--|<!\[CDATA\[|<\?")
+_SECTION_END = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+_MARK = len(b"<![CDATA[") - 1  # a section's start cut by a chunk's end is at most this long
+
+
+def _as_read(chunks: Iterator[bytes], strings: _Strings) -> Iterator[bytes]:
+    """The table's bytes as the reader's parser sees its markup (counted in strings.total as
+    they are): comments and processing instructions cut out (an item or text inside one is
+    none), CDATA sections as escaped text (an upper bound of the text the reader may take from
+    them). Tables without `<!` or `<?` pass through: memchr searches for `!` and `?` first."""
+    tail = b""
+    closing: bytes | None = None  # the end of the section the table is in
+    cdata = False
+    for chunk in chunks:
+        strings.total += len(chunk)
+        buf = tail + chunk if tail else chunk
+        out: list[bytes] = []
+        pos = 0
+        plain = closing is None and not any(mark in buf and b"<" + mark in buf for mark in (b"!", b"?"))
+        while True:
+            if closing is not None:
+                end = buf.find(closing, pos)
+                keep = max(pos, len(buf) - len(closing) + 1) if end < 0 else end
+                if cdata:
+                    out.append(_escaped(buf[pos:keep]))
+                if end < 0:
+                    pos = keep
+                    break
+                pos, closing = end + len(closing), None
+                continue
+            hit = None if plain else _SECTION.search(buf, pos)
+            if hit is None:  # keep what may be the start of a section cut by the chunk's end
+                stop = buf.rfind(b"<", max(len(buf) - _MARK, pos))
+                stop = len(buf) if stop < 0 else stop
+                out.append(buf[pos:stop])
+                pos = stop
+                break
+            out.append(buf[pos : hit.start()])
+            closing, cdata = _SECTION_END[hit[0]], hit[0] == b"<![CDATA["
+            pos = hit.end()
+        tail = buf[pos:]
+        yield b"".join(out)
+    if tail and closing is None:
+        yield tail
+
+
+def _escaped(text: bytes) -> bytes:
+    return text.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
 
 
 def _add_items(items: list[bytes], strings: _Strings) -> None:

@@ -19,6 +19,7 @@ from lanjie.ingest.limits.common import (
     TEXT_PER_CELL,
     WorkbookScan,
     _attributes,
+    _Extent,
     _mb,
     _NotCanonical,
     _Refusal,
@@ -120,7 +121,12 @@ def _scan_worksheet(raw: Path, info: zipfile.ZipInfo, strings: _Strings, totals:
     # Strings no longer than TEXT_PER_CELL cannot break the text budget, however often used.
     need_text = strings.largest > TEXT_PER_CELL
     try:
-        extent, size = _FastSheet(need_text, strings).run(_inflate(raw, info, SHEET_MAX))
+        fast = _FastSheet(need_text, strings)
+        extent, size = fast.run(_inflate(raw, info, SHEET_MAX))
+        if _sparse(extent) and not fast.counted_all:  # the box outgrew the cells counted as kept
+            extent, size = _FastSheet(need_text, strings, count_all=True).run(_inflate(raw, info, SHEET_MAX))
+        if _sparse(extent) and extent.kept < extent.cells and size <= BYTES_FLOOR and not _sparse(extent, True):
+            raise _NotCanonical  # cells without a value widen the fast scan's box, not the reader's
     except _NotCanonical:
         extent, size = _exact_sheet(_inflate(raw, info, SHEET_MAX), strings)
     totals.cells += extent.cells
@@ -129,14 +135,19 @@ def _scan_worksheet(raw: Path, info: zipfile.ZipInfo, strings: _Strings, totals:
         raise _Refusal("file_unpacked_too_big", part=info.filename, size=_mb(totals.sheet_bytes), packed="-")
     if size > max(BYTES_FLOOR, BYTES_PER_CELL * extent.cells):
         raise _Refusal("sheet_oversized", size=_mb(size), cells=extent.cells, per_cell=BYTES_PER_CELL)
-    if extent.high:
+    if _sparse(extent):
         rows = extent.high - extent.low + 1
-        box = rows * (extent.right + 1)
-        if box > max(BOX_FLOOR, BOX_PER_CELL * extent.cells):
-            raise _Refusal("sheet_sparse", rows=rows, columns=extent.right + 1, cells=extent.cells)
+        raise _Refusal("sheet_sparse", rows=rows, columns=extent.right + 1, cells=extent.kept)
     if strings.sizes:
         unknown = extent.shared_unknown if need_text else extent.cells
         text = extent.shared_text + unknown * strings.largest
         if text > max(TEXT_FLOOR, TEXT_PER_CELL * extent.cells):
             raise _Refusal("strings_copied", size=_mb(text), cells=extent.cells)
     return {(row - 1, column) for row, column in extent.formulas}
+
+
+def _sparse(extent: _Extent, written: bool = False) -> bool:
+    """Is the box the reader allocates beyond what the cells it keeps explain? (It leaves cells
+    without a value out of the box, so they explain nothing.) Or, `written`, even every cell?"""
+    box = (extent.high - extent.low + 1) * (extent.right + 1) if extent.high else 0
+    return box > max(BOX_FLOOR, BOX_PER_CELL * (extent.cells if written else extent.kept))

@@ -54,21 +54,23 @@ def _inflate_from(raw: BinaryIO, info: zipfile.ZipInfo, cap: int) -> Iterator[by
     produced = 0
     pending = b""
     while True:
-        if not pending:
-            if remaining <= 0 or (inflater is not None and inflater.eof):
-                return
+        if inflater is not None and inflater.eof:
+            return
+        if not pending and remaining > 0:
             pending = raw.read(min(1 << 20, remaining))
+            remaining = remaining - len(pending) if pending else 0
+        if inflater is None:
             if not pending:
                 return
-            remaining -= len(pending)
-        if inflater is None:
             out, pending = pending, b""
         else:
-            try:
+            try:  # with no input left, what the inflater still holds back (it stops at _CHUNK)
                 out = inflater.decompress(pending, _CHUNK)
             except zlib.error as error:
                 raise _Refusal("file_corrupt", detail=f"{info.filename}: {error}") from None
             pending = b"" if inflater.eof else inflater.unconsumed_tail
+            if not out and not pending and remaining <= 0:
+                return
         if out:
             produced += len(out)
             if produced > cap:
