@@ -1042,3 +1042,38 @@ def test_string_items_cut_by_a_chunk_end_keep_their_index(tmp_path: Path, monkey
         strings = shared_strings._Strings()
         shared_strings._scan_strings(path, info, strings)
         assert list(strings.sizes) == [n + 15 for n in range(1, 30)], size
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [b"<t>x</t>", b"<t>x", b"<t>x</t><pad a='1'/>", b'<t xml:space="preserve"> x '],
+    ids=["after-the-text", "inside-the-text", "after-an-element", "inside-preserved-text"],
+)
+def test_cells_inside_an_inline_string_buy_no_room(tmp_path: Path, inside: bytes) -> None:
+    # The reader skips whatever an <is> holds: 160,000 cells written inside one explain nothing,
+    # and A1 with GR6000 make it allocate 6000 × 200 cells. Counted, they would allow a box of
+    # 1.28 million; at 1,048,576 rows, 6.7 GB.
+    closing = b"</is></c>" if inside.endswith((b"</t>", b"/>")) else b"</t></is></c>"
+    sheet = [SHEET_START, b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2">']
+    sheet += [b'<c r="A2" t="inlineStr"><is>', inside, b'<c r="B2"><v>1</v></c>' * 160_000, closing]
+    sheet += [b'</row><row r="6000"><c r="GR6000"><v>1</v></c></row></sheetData></worksheet>']
+    path = write_crafted_xlsx(tmp_path / "nested.xlsx", sheet)
+    assert reader_box(path) == (1, 6000, 199)
+    assert refusal(path).key in ("sheet_sparse", "file_structure")
+
+
+def test_rich_and_plain_inline_strings_are_read(tmp_path: Path) -> None:
+    """Inline strings as exports write them (one <t>, spaces kept) and as rich text (runs) pass,
+    on a sheet big enough for its cells to be counted against the box."""
+    plain, rich = b'<t xml:space="preserve"> x </t>', b"<r><t>a</t></r><r><t>b</t></r>"
+
+    def row(number: int) -> bytes:
+        text = rich if number % 100 == 0 else plain
+        cells = (
+            f'<c r="{column_letters(i)}{number}" t="inlineStr"><is>'.encode() + text + b"</is></c>" for i in range(50)
+        )
+        return f'<row r="{number}">'.encode() + b"".join(cells) + b"</row>"
+
+    sheet = [SHEET_START, b"<sheetData>", header_row(), *map(row, range(2, 25_002)), b"</sheetData></worksheet>"]
+    path = write_crafted_xlsx(tmp_path / "inline.xlsx", sheet)
+    assert check_workbook(path, "zip").formulas == {}

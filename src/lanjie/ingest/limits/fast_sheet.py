@@ -241,6 +241,8 @@ class _FastSheet:
         # Each pattern is counted where it starts inside the region (buf goes on past cut). A
         # region naming no inlineStr has its inline strings (rare there) left uncounted.
         inline = buf.find(b"inlineStr", start, cut) >= 0
+        if inline:
+            _check_inline(buf, start, cut)
         if inline or self.count_all:
             extent.kept += buf.count(_KEPT_STRING, start, cut + len(_KEPT_STRING) - 1)
         if not self.count_all:
@@ -325,6 +327,8 @@ class _FastSheet:
 
     def _shared(self, buf: bytes, start: int, cut: int) -> None:
         """Bytes of shared strings the reader will copy into this region's cells."""
+        if buf.find(b"inlineStr", start, cut) >= 0:
+            _check_inline(buf, start, cut)  # the cells counted here set how much may be copied
         if _ODD_TYPE.search(buf, start, cut):
             raise _NotCanonical
         extent = self.extent
@@ -340,6 +344,18 @@ class _FastSheet:
             extent.shared_text += sum(map(sizes.__getitem__, map(int, found)))
         except IndexError:  # an index past the table: the reader refuses the file itself
             extent.shared_text += sum(sizes[i] for i in map(int, found) if i < len(sizes))
+
+
+_ODD_INLINE = re.compile(rb'<is>(?!<t>[^<]*</t></is>|<t xml:space="preserve">[^<]*</t></is>)')
+
+
+def _check_inline(buf: bytes, start: int, cut: int) -> None:
+    """Inline strings other than one plain `<t>` go to the exact scan: the reader skips whatever
+    an `<is>` holds, so cells written inside one would be counted here as cells it keeps. Run
+    only where cells are counted for a limit, as it reads every character of the strings."""
+    hit = _ODD_INLINE.search(buf, start, min(len(buf), cut + _OVERLAP))
+    if hit is not None and hit.start() < cut:
+        raise _NotCanonical
 
 
 def _check_runs(buf: bytes, cut: int, start: int = 0) -> None:
