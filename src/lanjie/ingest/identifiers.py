@@ -58,8 +58,12 @@ _SEPARATORS = re.compile(r"[,;/、\n\r]+")
 _PLACEHOLDERS = frozenset({"-", "--", "---", "—", "——", "无", "暂无", "空", "NULL", "NONE", "NAN", "0"})
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?E[+-]?\d+")
 _FLOAT_TEXT = re.compile(r"(\d+)\.0+")
-_TRACKING = re.compile(r"(?=(?:[A-Z-]*[0-9]){5})[A-Z0-9]{6,40}(?:-[A-Z0-9]{1,10}){0,3}")  # at least 5 digits
-_DIGITS = re.compile(r"[0-9]{1,30}")
+_TRACKING_LENGTH = (6, 40)  # characters before any -suffix
+_ID_DIGITS = 30  # the longest ID
+_TRACKING = re.compile(  # at least 5 digits
+    rf"(?=(?:[A-Z-]*[0-9]){{5}})[A-Z0-9]{{{_TRACKING_LENGTH[0]},{_TRACKING_LENGTH[1]}}}(?:-[A-Z0-9]{{1,10}}){{0,3}}"
+)
+_DIGITS = re.compile(rf"[0-9]{{1,{_ID_DIGITS}}}")
 _ALNUM_DASH = re.compile(r"[A-Z0-9-]+")
 _QUOTED = re.compile(r'=?"([^"]*)"')  # ="…" or "…" around one number among several
 _MAX_EXACT_DIGITS = 15
@@ -147,7 +151,7 @@ def plain_tracking(value: object) -> str | None:
         bare = value.strip(_SURROUNDING)  # not strip(): it also drops U+001F, U+2003 …, which the rule refuses
         if bare.isascii() and bare.isalnum():
             if bare.isdigit():  # of digits, _TRACKING only asks a length: checked without the regex
-                return bare if 6 <= len(bare) <= 40 else None
+                return bare if _TRACKING_LENGTH[0] <= len(bare) <= _TRACKING_LENGTH[1] else None
             if _TRACKING.fullmatch(bare):
                 return bare
     return None
@@ -158,7 +162,7 @@ def plain_id(value: object) -> str | None:
     allowed surroundings (the export's protecting tab). None when the cell needs the whole rule."""
     if type(value) is str:
         bare = value.strip(_SURROUNDING)
-        if bare.isascii() and bare.isdigit() and len(bare) <= 30:
+        if bare.isascii() and bare.isdigit() and len(bare) <= _ID_DIGITS:
             return bare
     return None
 

@@ -75,6 +75,10 @@ def _attributes(tag: str) -> dict[str, str]:
     return {key: html.unescape(value) for key, _, value in re.findall(r"([\w:.-]+)\s*=\s*([\"'])(.*?)\2", tag)}
 
 
+# The reader's parser skips what these hold (CDATA is text, never markup): start → end.
+_SECTION_ENDS = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+
+
 @dataclass
 class _Extent:
     cells: int = 0  # cell tags written
@@ -86,6 +90,15 @@ class _Extent:
     shared_text: int = 0  # bytes of shared strings copied into cells (upper bound)
     shared_cells: int = 0
     shared_unknown: int = 0  # cells whose string could not be looked up
+
+    @property
+    def rows(self) -> int:
+        return self.high - self.low + 1 if self.high else 0
+
+    @property
+    def box(self) -> int:
+        """Cells of the bounding box the reader allocates (rows × columns)."""
+        return self.rows * (self.right + 1)
 
     def add(self, row: int, column: int) -> None:
         if self.check(row, column):

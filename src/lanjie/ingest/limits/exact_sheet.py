@@ -6,7 +6,7 @@ import re
 from array import array
 from collections.abc import Iterator
 
-from lanjie.ingest.limits.common import MAX_CELL_CHARS, MAX_RUN, MAX_TAG, _Extent, _Refusal
+from lanjie.ingest.limits.common import _SECTION_ENDS, MAX_CELL_CHARS, MAX_RUN, MAX_TAG, _Extent, _Refusal
 from lanjie.ingest.limits.fast_sheet import _check_runs, _ref
 from lanjie.ingest.limits.shared_strings import _Strings
 from lanjie.ingest.limits.zipped import _lookahead
@@ -42,7 +42,6 @@ _TAG = (
 )
 _STEP = re.compile(rf"{_SKIPPED}*+(?:{_TAG})?".encode())  # the tokens up to one the scan follows
 _ONE = re.compile(rf"{_SKIPPED}|{_TAG}".encode())
-_SECTIONS = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
 _PAIR = re.compile(rf"({_KEY})[ \t\r\n]*+=[ \t\r\n]*+(?:\"([^\"]*+)\"|'([^']*+)')".encode())
 _PLAIN_REF = re.compile(rb"([A-Za-z]*)([0-9]+)")
 _ENTITY = re.compile(rb"&[^;]*;")
@@ -120,7 +119,7 @@ class _ExactSheet:
                 if not last and _ONE.match(buf, pos):
                     cut = pos  # read whole with the next chunk
                 else:
-                    closing = next((end for start, end in _SECTIONS if buf.startswith(start, pos)), None)
+                    closing = next((end for start, end in _SECTION_ENDS.items() if buf.startswith(start, pos)), None)
                     if closing is None or last:
                         raise _unreadable()
                     search = len(buf) - len(closing) + 1 - cut

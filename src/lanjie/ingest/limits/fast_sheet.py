@@ -234,7 +234,7 @@ class _FastSheet:
         that a dense export spends a few byte searches on a fraction of its regions. A box that
         outgrows the count later has the sheet counted again in full (see xlsx)."""
         extent = self.extent
-        box = (extent.high - extent.low + 1) * (extent.right + 1) if extent.high else 0
+        box = extent.box
         if not self.count_all and (box <= BOX_FLOOR or box <= BOX_PER_CELL * extent.kept):
             self.counted_all = False
             return

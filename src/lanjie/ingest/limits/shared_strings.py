@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
-from lanjie.ingest.limits.common import MAX_CELL_CHARS, MAX_RUN, STRINGS_MAX, _Refusal
+from lanjie.ingest.limits.common import _SECTION_ENDS, MAX_CELL_CHARS, MAX_RUN, STRINGS_MAX, _Refusal
 from lanjie.ingest.limits.zipped import _CHUNK, _inflate
 
 
@@ -69,7 +69,6 @@ def _scan_strings(raw: Path, info: zipfile.ZipInfo, strings: _Strings) -> None:
 
 
 _SECTION = re.compile(rb"<!--|<!\[CDATA\[|<\?")
-_SECTION_END = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
 _MARK = len(b"<![CDATA[") - 1  # a section's start cut by a chunk's end is at most this long
 
 
@@ -106,7 +105,7 @@ def _as_read(chunks: Iterator[bytes], strings: _Strings) -> Iterator[bytes]:
                 pos = stop
                 break
             out.append(buf[pos : hit.start()])
-            closing, cdata = _SECTION_END[hit[0]], hit[0] == b"<![CDATA["
+            closing, cdata = _SECTION_ENDS[hit[0]], hit[0] == b"<![CDATA["
             pos = hit.end()
         tail = buf[pos:]
         yield b"".join(out)

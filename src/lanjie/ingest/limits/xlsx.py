@@ -136,8 +136,7 @@ def _scan_worksheet(raw: Path, info: zipfile.ZipInfo, strings: _Strings, totals:
     if size > max(BYTES_FLOOR, BYTES_PER_CELL * extent.cells):
         raise _Refusal("sheet_oversized", size=_mb(size), cells=extent.cells, per_cell=BYTES_PER_CELL)
     if _sparse(extent):
-        rows = extent.high - extent.low + 1
-        raise _Refusal("sheet_sparse", rows=rows, columns=extent.right + 1, cells=extent.kept)
+        raise _Refusal("sheet_sparse", rows=extent.rows, columns=extent.right + 1, cells=extent.kept)
     if strings.sizes:
         unknown = extent.shared_unknown if need_text else extent.cells
         text = extent.shared_text + unknown * strings.largest
@@ -149,5 +148,4 @@ def _scan_worksheet(raw: Path, info: zipfile.ZipInfo, strings: _Strings, totals:
 def _sparse(extent: _Extent, written: bool = False) -> bool:
     """Is the box the reader allocates beyond what the cells it keeps explain? (It leaves cells
     without a value out of the box, so they explain nothing.) Or, `written`, even every cell?"""
-    box = (extent.high - extent.low + 1) * (extent.right + 1) if extent.high else 0
-    return box > max(BOX_FLOOR, BOX_PER_CELL * (extent.cells if written else extent.kept))
+    return extent.box > max(BOX_FLOOR, BOX_PER_CELL * (extent.cells if written else extent.kept))
