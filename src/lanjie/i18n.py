@@ -461,6 +461,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path} 已损坏或不完整（可能没下载完）：{detail}。请在抖店重新导出并下载。",
         "{path} is damaged or incomplete (download unfinished?): {detail}. Export it again.",
     ),
+    "file_reader_stopped": (
+        "读取 {path} 时读表程序意外停止（{detail}）。这台电脑的内存可能不够：请关闭其他程序后再试，或在抖店按时间分段导出、分几次导入。",
+        "Reading {path} stopped unexpectedly ({detail}). This computer may not have enough memory for it: close other programs and try again, or export shorter date ranges from 抖店 and import them one by one.",
+    ),
     "file_no_rows": (
         "{path} 里没有任何数据行。请确认导出时选择了要处理的售后单。",
         "{path} has no data rows. Check the export's filters.",

@@ -1,10 +1,10 @@
 """Open export files on a worker thread while the caller gets on with its own start-up.
 
 Opening a file has two steps. The checks (limits, encoding) are Python work; parsing a workbook
-is python-calamine's, which does not hold the GIL. A caller with Python work of its own
-(importing the database layer, validating settings, opening the ledger) does it best after
-`wait_checked()`: then it runs beside the parse and costs no time, instead of taking turns
-with the checks.
+is python-calamine's, in a worker process that starts with the checks. A caller with Python
+work of its own (importing the database layer, validating settings, opening the ledger) does it
+best after `wait_checked()`: then it runs beside the parse and costs no time, instead of taking
+turns with the checks.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from lanjie.ingest.read import Sheet, check_file, parse_checked
+from lanjie.ingest.read import CheckedFile, Sheet, check_file, parse_checked
 
 
 class Prefetch:
@@ -28,13 +28,17 @@ class Prefetch:
         self._thread.start()
 
     def _open(self) -> None:
+        checked: list[CheckedFile] = []
         try:
             try:
-                checked = [check_file(path, encoding=self._encoding) for path in self.paths]
+                for path in self.paths:
+                    checked.append(check_file(path, encoding=self._encoding))
             finally:
                 self._checked.set()
             self._sheets = [parse_checked(file) for file in checked]
         except BaseException as error:  # handed to the caller by sheets()
+            for file in checked:
+                file.discard()
             self._error = error
 
     def wait_checked(self) -> None:

@@ -1,7 +1,8 @@
 """Open an export file and hand out its rows, whatever format it came in.
 
-.xlsx/.xls/.ods go through python-calamine (cell types kept), after `limits` has checked
-what the workbook declares and what reading it would cost; .csv is decoded as UTF-8 (with
+.xlsx/.xls/.ods go through python-calamine (cell types kept) in a worker process that parses
+while `limits` checks what the workbook declares and what reading it would cost, and is killed
+if the check refuses it; .csv is decoded as UTF-8 (with
 or without BOM), UTF-16 (with or without BOM), or GB18030 (a superset of GBK), or as
 `--encoding` says, and streamed. Files that are not tables (pictures, PDFs, web pages, empty
 or cut-off downloads) and files beyond the limits are refused with a message saying what
@@ -17,8 +18,6 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import python_calamine
-
 from lanjie.errors import BadInput
 from lanjie.ingest.columns import HEADER_SCAN_ROWS, Header, find_header
 from lanjie.ingest.limits import (
@@ -30,6 +29,7 @@ from lanjie.ingest.limits import (
     check_workbook,
     column_letters,
 )
+from lanjie.ingest.workbook import WorkbookReader
 
 Row = tuple[int, Sequence[object]]
 
@@ -78,12 +78,18 @@ def sniff(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class CheckedFile:
-    """A file that passed every check that comes before parsing it: a workbook within the
-    limits (`scan` says what it declares), or a CSV with the encoding it decodes with."""
+    """A file that passed every check that comes before using it: a workbook within the
+    limits (`scan` says what it declares; `reader` is already parsing it), or a CSV with the
+    encoding it decodes with."""
 
     path: Path
     scan: WorkbookScan | None = None
+    reader: WorkbookReader | None = None
     encoding: str | None = None
+
+    def discard(self) -> None:
+        if self.reader is not None:
+            self.reader.stop()
 
 
 def open_sheet(path: Path, *, encoding: str | None = None) -> Sheet:
@@ -110,44 +116,45 @@ def check_file(path: Path, *, encoding: str | None = None) -> CheckedFile:
     if kind in ("zip", "ole") or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         if kind == "text":
             raise BadInput("file_not_spreadsheet", path=path)
-        # What the workbook declares and would cost is checked before the reader sees it.
-        return CheckedFile(path, scan=check_workbook(path, kind))
+        # The parse starts now, beside the check of what the workbook declares and would cost;
+        # it is killed if the check refuses the file.
+        reader = WorkbookReader(path, HEADER_SCAN_ROWS)
+        try:
+            return CheckedFile(path, scan=check_workbook(path, kind), reader=reader)
+        except BaseException:
+            reader.stop()
+            raise
     return CheckedFile(path, encoding=_checked_csv(path, encoding))
 
 
 def parse_checked(checked: CheckedFile) -> Sheet:
     """Parse a checked file into its sheet."""
-    if checked.scan is not None:
-        return _open_workbook(checked.path, checked.scan)
+    if checked.scan is not None and checked.reader is not None:
+        return _open_workbook(checked.path, checked.scan, checked.reader)
     assert checked.encoding is not None
     return _open_csv(checked.path, checked.encoding)
 
 
-def _open_workbook(path: Path, scan: WorkbookScan) -> Sheet:
+def _open_workbook(path: Path, scan: WorkbookScan, reader: WorkbookReader) -> Sheet:
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        found = reader.sheets()
         best: Sheet | None = None
-        for name in workbook.sheet_names:
-            sheet = workbook.get_sheet_by_name(name)
-            # iter_rows() pads the rows above the first used one, so it always starts at row 1;
-            # the cells of a row start at the first used column.
-            rows = enumerate(sheet.iter_rows(), 1)
-            head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
-            left = (sheet.start or (0, 0))[1]
+        best_index = -1
+        for index, (name, start, cells) in enumerate(found):
+            head = list(enumerate(cells, 1))
+            left = (start or (0, 0))[1]
             formulas = frozenset(
                 (row + 1, column - left) for row, column in scan.formulas.get(name, ()) if column >= left
             )
-            candidate = Sheet(path, name, head, rows, find_header(head), formulas)
+            candidate = Sheet(path, name, head, iter(()), find_header(head), formulas)
             if best is None or _score(candidate) > _score(best):
-                best = candidate
-    except python_calamine.PasswordError as error:
-        raise BadInput("file_password", path=path) from error
-    except (python_calamine.CalamineError, python_calamine.ZipError, python_calamine.XmlError) as error:
-        raise BadInput("file_corrupt", path=path, detail=str(error)) from error
-    except Exception as error:  # calamine raises plain errors for some broken files
-        raise BadInput("file_corrupt", path=path, detail=str(error)) from error
-    if best is None:
-        raise BadInput("file_no_rows", path=path)
+                best, best_index = candidate, index
+        if best is None:
+            raise BadInput("file_no_rows", path=path)
+    except BaseException:
+        reader.stop()
+        raise
+    best.rest = reader.stream(best_index, len(best.head) + 1)
     return best
 
 

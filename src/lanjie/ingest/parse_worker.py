@@ -1,0 +1,109 @@
+"""The process that parses one workbook with python-calamine and hands its rows over a pipe.
+
+python-calamine parses a whole sheet in one call that cannot be stopped, and a hostile file
+makes it allocate at the end of that call. In a process of its own, the parse runs beside the
+limits scan (on the other core) and is killed when the scan refuses the file; and it turns
+cells into Python objects while the caller is already building records from the rows before.
+
+Run as a script (`python -P parse_worker.py PATH HEAD_ROWS`), it imports only the standard
+library and python-calamine. Messages go to stdout, framed by `send` and read by `receive`
+(lists, text and numbers by marshal, anything else by pickle):
+    ("sheets", [(name, start, head rows), …])   every sheet parsed, its first HEAD_ROWS rows
+    ("rows", [row, …])                            the next rows of the sheet chosen on stdin
+    ("end",)                                      no more rows
+    ("password",) / ("corrupt", detail)           the workbook could not be read
+The caller answers "sheets" with one line on stdin: the index of the sheet to stream, or -1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import marshal
+import os
+import pickle
+import sys
+from typing import IO, Any
+
+CHUNK_ROWS = 512
+_LENGTH = 8
+_MARSHAL, _PICKLE = b"m", b"p"
+
+
+def send(out: IO[bytes], message: tuple[Any, ...]) -> None:
+    # marshal is about three times as fast as pickle both ways, for text and numbers; pickle
+    # carries what marshal cannot (cells the reader gives as dates and times).
+    try:
+        data, codec = marshal.dumps(message), _MARSHAL
+    except ValueError:
+        data, codec = pickle.dumps(message, pickle.HIGHEST_PROTOCOL), _PICKLE
+    out.write(codec + len(data).to_bytes(_LENGTH, "little"))
+    out.write(data)
+    out.flush()
+
+
+def receive(source: IO[bytes]) -> tuple[Any, ...] | None:
+    """The next message, or None when the worker has stopped without finishing one."""
+    frame = source.read(1 + _LENGTH)
+    if len(frame) < 1 + _LENGTH:
+        return None
+    size = int.from_bytes(frame[1:], "little")
+    data = source.read(size)
+    if len(data) < size:
+        return None
+    # Both written by this module's `send`, in the worker this process started.
+    message: tuple[Any, ...] = marshal.loads(data) if frame[:1] == _MARSHAL else pickle.loads(data)
+    return message
+
+
+def _cap_memory() -> None:
+    """A parse that loses the race with the scan is stopped by the kernel before the machine
+    runs out of memory: the worker may use at most three quarters of it."""
+    try:
+        import resource  # not on Windows
+
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        resource.setrlimit(resource.RLIMIT_AS, (ram * 3 // 4, ram * 3 // 4))
+    except (ImportError, ValueError, OSError, AttributeError):
+        pass
+
+
+def main(path: str, head_rows: int) -> None:
+    _cap_memory()
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    out = sys.stdout.buffer
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+        sheets = []
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            # iter_rows() pads the rows above the first used one, so it always starts at row 1;
+            # the cells of a row start at the first used column.
+            rows = sheet.iter_rows()
+            sheets.append((name, sheet.start, list(itertools.islice(rows, head_rows)), rows))
+    except PasswordError:
+        send(out, ("password",))
+        return
+    except BaseException as error:  # calamine raises plain errors, and panics, for some broken files
+        send(out, ("corrupt", str(error)))
+        return
+    send(out, ("sheets", [sheet[:3] for sheet in sheets]))
+    choice = int(sys.stdin.readline() or -1)
+    if choice < 0:
+        return
+    rows = sheets[choice][3]
+    del sheets, workbook  # the other sheets are not needed
+    try:
+        while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+            send(out, ("rows", chunk))
+    except BaseException as error:
+        send(out, ("corrupt", str(error)))
+        return
+    send(out, ("end",))
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1], int(sys.argv[2]))
+    except BrokenPipeError:  # the caller stopped reading (it refused the file, or stopped early)
+        sys.stderr.close()

@@ -1,0 +1,115 @@
+"""Workbooks are parsed by a worker process: it runs beside the limits scan, is killed when
+the scan refuses the file, hands the rows over in order, and never outlives its sheet."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from exports import aftersale, write_xlsx
+from lanjie.errors import BadInput
+from lanjie.ingest.limits import MAX_COLUMNS
+from lanjie.ingest.load import load_exports
+from lanjie.ingest.parse_worker import CHUNK_ROWS
+from lanjie.ingest.read import check_file, open_sheet
+from lanjie.model import SHANGHAI
+
+
+def _workers() -> list[int]:
+    """The parse workers this test process has started and not yet reaped."""
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as children:
+            for pid in children.read().split():
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as command:
+                        if b"parse_worker.py" in command.read():
+                            found.append(int(pid))
+                except FileNotFoundError:
+                    pass
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left() -> None:
+    assert _workers() == []
+
+
+def _export(path: Path, rows: int) -> Path:
+    return write_xlsx(path, [aftersale(售后单号=f"{7_000_000_000_000_000_000 + n}") for n in range(rows)])
+
+
+def test_every_row_is_handed_over_in_order_and_the_worker_ends_with_them(tmp_path: Path) -> None:
+    rows = 2 * CHUNK_ROWS + 7  # three chunks, the last one short
+    batch = load_exports([_export(tmp_path / "售后单导出.xlsx", rows)])
+    assert [record.aftersale_id for record in batch.aftersales] == [
+        f"{7_000_000_000_000_000_000 + n}" for n in range(rows)
+    ]
+    assert [record.source.row for record in batch.aftersales[:2]] == [2, 3]
+    assert batch.aftersales[-1].source.row == rows + 1
+    assert _workers() == []
+
+
+def test_a_workbook_the_scan_refuses_leaves_no_worker(tmp_path: Path) -> None:
+    path = tmp_path / "too_wide.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["售后单号", "订单号"])
+    sheet.write_string(1, MAX_COLUMNS + 5, "x")
+    book.close()
+    with pytest.raises(BadInput) as caught:
+        check_file(path)
+    assert caught.value.key == "too_many_columns"
+    assert _workers() == []
+
+
+def test_rows_left_unread_stop_the_worker(tmp_path: Path) -> None:
+    sheet = open_sheet(_export(tmp_path / "售后单导出.xlsx", 3 * CHUNK_ROWS))
+    assert next(sheet.rest)[0] == len(sheet.head) + 1
+    assert len(_workers()) == 1
+    del sheet
+    gc.collect()
+    assert _workers() == []
+
+
+def test_a_worker_that_dies_is_said_plainly(tmp_path: Path) -> None:
+    sheet = open_sheet(_export(tmp_path / "售后单导出.xlsx", 4 * CHUNK_ROWS))
+    (worker,) = _workers()
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(BadInput) as caught:
+        for _ in sheet.rest:
+            pass
+    assert caught.value.key == "file_reader_stopped"
+    assert caught.value.params["detail"] == "SIGKILL"
+    assert "内存" in caught.value.render("zh")
+    assert _workers() == []
+
+
+def test_date_cells_are_handed_over_as_dates(tmp_path: Path) -> None:
+    """A deadline saved as an Excel date (not text) reaches the record as that moment."""
+    path = tmp_path / "售后单导出.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    headers = list(aftersale())
+    sheet.write_row(0, 0, headers)
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for row in range(1, 2 * CHUNK_ROWS):
+        values = aftersale()
+        for column, header in enumerate(headers):
+            if header == "自动处理截止时间":
+                sheet.write_datetime(row, column, datetime(2026, 11, 27, 8, 30, row % 60), stamp)
+            elif values[header]:
+                sheet.write_string(row, column, str(values[header]))
+    book.close()
+    records = load_exports([path]).aftersales
+    assert len(records) == 2 * CHUNK_ROWS - 1
+    assert [record.deadline for record in records[:2]] == [
+        datetime(2026, 11, 27, 8, 30, second, tzinfo=SHANGHAI) for second in (1, 2)
+    ]
+    assert records[-1].deadline == datetime(2026, 11, 27, 8, 30, (2 * CHUNK_ROWS - 1) % 60, tzinfo=SHANGHAI)
