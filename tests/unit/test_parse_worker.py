@@ -13,7 +13,9 @@ import pytest
 import xlsxwriter
 
 from exports import aftersale, write_xlsx
+from lanjie.demo import HEADERS
 from lanjie.errors import BadInput
+from lanjie.ingest.columns import FIELDS_READ, HEADER_OF, ORDER_HEADER_OF, ExportKind, find_header
 from lanjie.ingest.limits import MAX_COLUMNS
 from lanjie.ingest.load import load_exports
 from lanjie.ingest.parse_worker import CHUNK_ROWS
@@ -113,3 +115,24 @@ def test_date_cells_are_handed_over_as_dates(tmp_path: Path) -> None:
         datetime(2026, 11, 27, 8, 30, second, tzinfo=SHANGHAI) for second in (1, 2)
     ]
     assert records[-1].deadline == datetime(2026, 11, 27, 8, 30, (2 * CHUNK_ROWS - 1) % 60, tzinfo=SHANGHAI)
+
+
+def test_only_the_columns_read_are_handed_over_and_a_row_with_other_values_still_counts(tmp_path: Path) -> None:
+    header = find_header([(1, list(HEADERS))])
+    assert header is not None
+    unread = next(name for index, name in enumerate(HEADERS) if index not in header.used_columns())
+    rows = [aftersale() for _ in range(CHUNK_ROWS + 3)]
+    rows[5] = {name: "" for name in HEADERS} | {unread: "只有这一格有内容"}
+    sheet = open_sheet(write_xlsx(tmp_path / "售后单导出.xlsx", rows))
+    handed = dict(sheet.data_rows())
+    assert handed[7][HEADERS.index(unread)] == "只有这一格有内容"  # kept whole: it is not an empty row
+    assert all(cells[HEADERS.index(unread)] == "" for number, cells in handed.items() if number != 7)
+    assert handed[8][header.columns["aftersale_id"]] == rows[6]["售后单号"]
+    export = load_exports([write_xlsx(tmp_path / "售后单导出-2.xlsx", rows)])
+    assert export.rows == CHUNK_ROWS + 3
+    assert [problem.row for problem in export.problems] == [7]
+
+
+def test_the_fields_read_are_fields_of_their_export() -> None:
+    assert set(FIELDS_READ[ExportKind.AFTERSALES]) <= set(HEADER_OF)
+    assert set(FIELDS_READ[ExportKind.ORDERS]) <= set(ORDER_HEADER_OF)

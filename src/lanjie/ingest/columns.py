@@ -26,6 +26,30 @@ class ExportKind(enum.Enum):
     ORDERS = "orders"
 
 
+# The fields read from each kind of export's rows (the after-sales ones in the order the record
+# builder takes them).
+FIELDS_READ: dict[ExportKind, tuple[str, ...]] = {
+    ExportKind.AFTERSALES: (
+        "aftersale_id",
+        "order_id",
+        "tracking_no",
+        "aftersale_type",
+        "aftersale_state",
+        "logistics_state",
+        "ship_status",
+        "deadline",
+        "refund_goods_amount",
+        "refund_shipping_amount",
+        "shop",
+        "courier_name",
+        "product",
+        "reason",
+        "buyer_note",
+    ),
+    ExportKind.ORDERS: ("logistics_info", "courier_name", "tracking_no"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     key: str
@@ -153,6 +177,14 @@ class Header:
 
     def missing_required(self) -> list[str]:
         return [HEADER_OF[key] for key in REQUIRED if key not in self.columns]
+
+    def used_columns(self) -> list[int]:
+        """Every column lanjie reads (the fields in FIELDS_READ, and every column of a field
+        written in several): the rows' other cells are never looked at."""
+        used = {self.columns[key] for key in FIELDS_READ[self.kind] if key in self.columns}
+        for indexes in self.alternatives.values():
+            used.update(indexes)
+        return sorted(used)
 
 
 def _map(headers: Sequence[str], lookup: dict[str, str]) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:

@@ -12,7 +12,8 @@ library and python-calamine. Messages go to stdout, framed by `send` and read by
     ("rows", [row, …])                            the next rows of the sheet chosen on stdin
     ("end",)                                      no more rows
     ("password",) / ("corrupt", detail)           the workbook could not be read
-The caller answers "sheets" with one line on stdin: the index of the sheet to stream, or -1.
+The caller answers "sheets" with one line on stdin: the index of the sheet to stream (or -1),
+then the columns it reads; the cells of the other columns are handed over blank.
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ def _cap_memory() -> None:
         pass
 
 
+def _kept(rows: list[list[Any]], columns: list[int]) -> list[list[Any]]:
+    """The rows with only the cells of `columns`, the others blank; a row whose only values
+    are in other columns is kept whole, so the caller still sees it is not empty."""
+    width = len(rows[0])
+    columns = [column for column in columns if column < width]
+    blank = [""] * width
+    kept = []
+    for row in rows:
+        cells = blank.copy()
+        for column in columns:
+            cells[column] = row[column]
+        kept.append(cells if any(cells) or not any(row) else row)
+    return kept
+
+
 def main(path: str, head_rows: int) -> None:
     _cap_memory()
     from python_calamine import CalamineWorkbook, PasswordError
@@ -88,14 +104,14 @@ def main(path: str, head_rows: int) -> None:
         send(out, ("corrupt", str(error)))
         return
     send(out, ("sheets", [sheet[:3] for sheet in sheets]))
-    choice = int(sys.stdin.readline() or -1)
+    choice, *columns = map(int, (sys.stdin.readline() or "-1").split())
     if choice < 0:
         return
     rows = sheets[choice][3]
     del sheets, workbook  # the other sheets are not needed
     try:
         while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
-            send(out, ("rows", chunk))
+            send(out, ("rows", _kept(chunk, columns) if columns else chunk))
     except BaseException as error:
         send(out, ("corrupt", str(error)))
         return

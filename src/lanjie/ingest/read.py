@@ -154,7 +154,7 @@ def _open_workbook(path: Path, scan: WorkbookScan, reader: WorkbookReader) -> Sh
     except BaseException:
         reader.stop()
         raise
-    best.rest = reader.stream(best_index, len(best.head) + 1)
+    best.rest = reader.stream(best_index, len(best.head) + 1, best.header.used_columns() if best.header else ())
     return best
 
 

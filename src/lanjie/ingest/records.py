@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from lanjie.i18n import Text
 from lanjie.ingest.clean import parse_money, parse_time, plain_text, raw_text
-from lanjie.ingest.columns import HEADER_OF, coalesced_rows
+from lanjie.ingest.columns import FIELDS_READ, HEADER_OF, ExportKind, coalesced_rows
 from lanjie.ingest.identifiers import MSG_FORMULA, clean_id, plain_id, plain_tracking, split_tracking
 from lanjie.ingest.read import Sheet
 from lanjie.ingest.wording import aftersale_state, aftersale_type, logistics_state, shipped
@@ -101,23 +101,7 @@ def _worded(meaning: Callable[[str], T]) -> Callable[[object], tuple[str, T]]:
 
 
 # The cells `build` reads, in this order.
-_READ = (
-    "aftersale_id",
-    "order_id",
-    "tracking_no",
-    "aftersale_type",
-    "aftersale_state",
-    "logistics_state",
-    "ship_status",
-    "deadline",
-    "refund_goods_amount",
-    "refund_shipping_amount",
-    "shop",
-    "courier_name",
-    "product",
-    "reason",
-    "buyer_note",
-)
+_READ = FIELDS_READ[ExportKind.AFTERSALES]
 
 
 class _RecordBuilder:

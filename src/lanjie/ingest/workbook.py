@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +46,13 @@ class WorkbookReader:
         message = self._receive()
         return list(message[1])
 
-    def stream(self, index: int, first_row: int) -> Iterator[tuple[int, Cells]]:
-        """The rows of sheet `index` from Excel row `first_row` on, as (row number, cells); the
-        worker starts handing them over now and stops when they are read or dropped."""
+    def stream(self, index: int, first_row: int, columns: Iterable[int] = ()) -> Iterator[tuple[int, Cells]]:
+        """The rows of sheet `index` from Excel row `first_row` on, as (row number, cells), with
+        only the cells of `columns` (all when none are named); the worker starts handing them
+        over now and stops when they are read or dropped."""
         assert self._process.stdin is not None
         try:
-            self._process.stdin.write(b"%d\n" % index)
+            self._process.stdin.write(" ".join(map(str, (index, *columns))).encode() + b"\n")
             self._process.stdin.close()
         except BrokenPipeError:  # the worker has stopped: _chunks says how
             pass
