@@ -6,6 +6,9 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -15,11 +18,12 @@ import xlsxwriter
 from exports import aftersale, write_xlsx
 from lanjie.demo import HEADERS
 from lanjie.errors import BadInput
-from lanjie.ingest.columns import FIELDS_READ, HEADER_OF, ORDER_HEADER_OF, ExportKind, find_header
+from lanjie.ingest.columns import FIELDS_READ, HEADER_OF, HEADER_SCAN_ROWS, ORDER_HEADER_OF, ExportKind, find_header
 from lanjie.ingest.limits import MAX_COLUMNS
 from lanjie.ingest.load import load_exports
 from lanjie.ingest.parse_worker import CHUNK_ROWS
-from lanjie.ingest.read import check_file, open_sheet
+from lanjie.ingest.read import check_file, open_sheet, parse_checked
+from lanjie.ingest.workbook import start_early
 from lanjie.model import SHANGHAI
 
 
@@ -136,3 +140,29 @@ def test_only_the_columns_read_are_handed_over_and_a_row_with_other_values_still
 def test_the_fields_read_are_fields_of_their_export() -> None:
     assert set(FIELDS_READ[ExportKind.AFTERSALES]) <= set(HEADER_OF)
     assert set(FIELDS_READ[ExportKind.ORDERS]) <= set(ORDER_HEADER_OF)
+
+
+def test_a_workbook_started_early_is_the_one_the_command_reads(tmp_path: Path) -> None:
+    path = _export(tmp_path / "售后单导出.xlsx", 10)
+    start_early(["--json", str(tmp_path / "missing.xlsx"), str(path)], HEADER_SCAN_ROWS)
+    for _ in range(100):  # its command line shows once the new program has started
+        if workers := _workers():
+            break
+        time.sleep(0.02)
+    (early,) = workers
+    checked = check_file(path)
+    assert _workers() == [early]
+    assert len(list(parse_checked(checked).data_rows())) == 10
+    assert _workers() == []
+
+
+def test_a_workbook_started_early_and_never_read_is_stopped_at_exit(tmp_path: Path) -> None:
+    path = _export(tmp_path / "售后单导出-未读.xlsx", 10)
+    program = f"from lanjie.ingest.workbook import start_early; start_early([{str(path)!r}], 30)"
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as command:
+                assert str(path).encode() not in command.read()
+        except FileNotFoundError:
+            pass

@@ -21,6 +21,7 @@ from lanjie.cli.usage import is_usage_error, refuse
 from lanjie.errors import BadInput, LanjieError
 from lanjie.i18n import Lang, t
 from lanjie.model import SHANGHAI
+from lanjie.program import is_the_program
 
 if TYPE_CHECKING:  # imported when a command needs them: start-up stays quick
     from sqlalchemy import Engine
@@ -311,17 +312,6 @@ def finish_now() -> None:
     sys.stderr.flush()
     if is_the_program():
         os._exit(0)
-
-
-def is_the_program() -> bool:
-    """Whether this process is `lanjie` started from a shell (its console script or `python -m
-    lanjie`) writing to its own stdout, rather than a caller running a command in-process."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    started_as_lanjie = (spec is not None and spec.name == "lanjie.__main__") or (
-        bool(sys.argv) and Path(sys.argv[0]).name.startswith("lanjie")
-    )
-    return started_as_lanjie and sys.stdout is sys.__stdout__
 
 
 LOGGED_PROGRESS_FROM = 10_000  # rows: below this a log gets no progress lines, it is over in a moment

@@ -118,7 +118,7 @@ def check_file(path: Path, *, encoding: str | None = None) -> CheckedFile:
             raise BadInput("file_not_spreadsheet", path=path)
         # The parse starts now, beside the check of what the workbook declares and would cost;
         # it is killed if the check refuses the file.
-        reader = WorkbookReader(path, HEADER_SCAN_ROWS)
+        reader = WorkbookReader.start(path, HEADER_SCAN_ROWS)
         try:
             return CheckedFile(path, scan=check_workbook(path, kind), reader=reader)
         except BaseException:

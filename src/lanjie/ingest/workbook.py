@@ -21,11 +21,34 @@ _PIPE_BYTES = 1 << 20  # Linux's default ceiling for a pipe's size
 SheetHead = tuple[str, "tuple[int, int] | None", list[Cells]]  # name, first used cell, first rows
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+_started_early: dict[Path, WorkbookReader] = {}
+
+
+def start_early(paths: Iterable[str], head_rows: int) -> None:
+    """Start parsing the workbooks among `paths` (the arguments of a command that reads
+    exports) before the program has loaded the rest of itself, about 0.2 s sooner; the command
+    finds them parsing (`WorkbookReader.start`). One it never asks for is killed at exit."""
+    for argument in paths:
+        path = Path(argument)
+        if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
+            _started_early.setdefault(path.resolve(), WorkbookReader(path, head_rows))
+
+
 class WorkbookReader:
     """Starts parsing `path` at once; `stop()` (or dropping the reader) kills the worker."""
 
+    @classmethod
+    def start(cls, path: Path, head_rows: int) -> WorkbookReader:
+        """The reader already parsing `path` (started early), else a new one."""
+        early = _started_early.pop(path.resolve(), None)
+        if early is not None and early.head_rows == head_rows:
+            return early
+        return cls(path, head_rows)
+
     def __init__(self, path: Path, head_rows: int) -> None:
         self.path = path
+        self.head_rows = head_rows
         # -P: the worker's folder is not put on sys.path (it holds modules named like the stdlib's).
         self._process = subprocess.Popen(
             [sys.executable, "-P", parse_worker.__file__, str(path), str(head_rows)],
