@@ -4,10 +4,12 @@ hostile file, against python-calamine merely reading the legitimate export, in t
     python benchmarks/bench_hostile.py [--rows 100000] [--repeat 3] [--million]
 
 Every command runs as a fresh process; wall time is the median of the repeats, peak memory
-the child's max RSS (wait4). Before the fix, several of these files aborted the process
-(exit 134) or died with MemoryError after taking gigabytes; now each is refused (exit 2)
-while costing about what starting lanjie costs. Also printed: the time the pre-scan
-(lanjie.ingest.limits) takes on the legitimate export, in process.
+the most its processes held at once (lanjie parses a workbook in a worker process, which runs
+beside the limits scan and is killed when the scan refuses the file). Before the limits,
+several of these files aborted the process (exit 134) or died with MemoryError after taking
+gigabytes; now each is refused (exit 2) while costing about what starting lanjie costs.
+Also printed: the time the pre-scan (lanjie.ingest.limits) takes on the legitimate export,
+in process.
 
 --million also builds (once, cached) an 8 MB export of one row copied 1,000,000 times —
 legitimate, just big — and a 1,000,000-row demo export, and compares the two (slow).
@@ -16,9 +18,7 @@ legitimate, just big — and a 1,000,000-row demo export, and compares the two (
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from common import CACHE, NOW, export_file
+from common import CACHE, NOW, export_file, run_measured
 from lanjie.demo import HEADERS
 from lanjie.ingest.limits import check_workbook, column_letters
 
@@ -180,19 +180,12 @@ def hostile_files(folder: Path) -> list[tuple[str, Path]]:
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (KiB) and exit code of one child process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    assert process.stderr is not None
-    message = process.stderr.read().decode("utf-8", "replace").strip().splitlines()
-    code = os.waitstatus_to_exitcode(status)
+    """Wall seconds, peak memory (KiB, its processes together) and exit code of one command."""
+    elapsed, peak, code, errors = run_measured(command, env)
+    message = errors.strip().splitlines()
     if code not in (0, 2) or any("Traceback" in line for line in message):
         raise SystemExit(f"failed ({code}): {' '.join(command)}\n" + "\n".join(message[-5:]))
-    return elapsed, usage.ru_maxrss, code
+    return elapsed, peak, code
 
 
 def run(label: str, command: list[str], repeat: int, env: dict[str, str]) -> tuple[float, int, int]:

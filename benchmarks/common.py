@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -29,23 +30,31 @@ def export_file(rows: int, *, saved_at: datetime | None = None, name: str | None
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak memory (KiB) of one command: the most that its process and the
-    processes it started held at once (their RSS summed, sampled every 10 ms), or its own peak
-    RSS (from wait4) if that is more."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
-    sampled = 0
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        sampled = max(sampled, _tree_rss(process.pid))
-        time.sleep(0.01)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, max(sampled, usage.ru_maxrss)
+    """Wall seconds and peak memory (KiB) of one command that must succeed (see `run_measured`)."""
+    elapsed, peak, code, errors = run_measured(command, env)
+    if code != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{errors}")
+    return elapsed, peak
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, str]:
+    """Wall seconds, peak memory (KiB), exit code and stderr of one command. The peak is the
+    most that its process and the processes it started held at once (their RSS summed,
+    sampled every 10 ms), or its own peak RSS (from wait4) if that is more."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env={**os.environ, **(env or {})})
+        sampled = 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            sampled = max(sampled, _tree_rss(process.pid))
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        return elapsed, max(sampled, usage.ru_maxrss), process.returncode, errors.read().decode(errors="replace")
 
 
 def _tree_rss(pid: int) -> int:

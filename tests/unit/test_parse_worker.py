@@ -18,12 +18,13 @@ import xlsxwriter
 from exports import aftersale, write_xlsx
 from lanjie.demo import HEADERS
 from lanjie.errors import BadInput
+from lanjie.ingest import workbook
 from lanjie.ingest.columns import FIELDS_READ, HEADER_OF, HEADER_SCAN_ROWS, ORDER_HEADER_OF, ExportKind, find_header
 from lanjie.ingest.limits import MAX_COLUMNS
 from lanjie.ingest.load import load_exports
 from lanjie.ingest.parse_worker import CHUNK_ROWS
 from lanjie.ingest.read import check_file, open_sheet, parse_checked
-from lanjie.ingest.workbook import start_early
+from lanjie.ingest.workbook import UNCHECKED_BYTES, WorkbookReader, start_early
 from lanjie.model import SHANGHAI
 
 
@@ -40,6 +41,15 @@ def _workers() -> list[int]:
                 except FileNotFoundError:
                     pass
     return found
+
+
+def _running_workers() -> list[int]:
+    """The workers started so far, once their command line shows (the new program has started)."""
+    for _ in range(100):
+        if workers := _workers():
+            return workers
+        time.sleep(0.02)
+    return []
 
 
 @pytest.fixture(autouse=True)
@@ -145,11 +155,7 @@ def test_the_fields_read_are_fields_of_their_export() -> None:
 def test_a_workbook_started_early_is_the_one_the_command_reads(tmp_path: Path) -> None:
     path = _export(tmp_path / "售后单导出.xlsx", 10)
     start_early(["--json", str(tmp_path / "missing.xlsx"), str(path)], HEADER_SCAN_ROWS)
-    for _ in range(100):  # its command line shows once the new program has started
-        if workers := _workers():
-            break
-        time.sleep(0.02)
-    (early,) = workers
+    (early,) = _running_workers()
     checked = check_file(path)
     assert _workers() == [early]
     assert len(list(parse_checked(checked).data_rows())) == 10
@@ -166,3 +172,33 @@ def test_a_workbook_started_early_and_never_read_is_stopped_at_exit(tmp_path: Pa
                 assert str(path).encode() not in command.read()
         except FileNotFoundError:
             pass
+
+
+def _address_space_limits(pid: int) -> tuple[int, int]:
+    """(soft, hard) RLIMIT_AS of a process, in bytes."""
+    with open(f"/proc/{pid}/limits") as limits:
+        line = next(line for line in limits if line.startswith("Max address space"))
+    soft, hard = line.split()[3:5]
+    return int(soft), int(hard)
+
+
+def test_a_worker_holds_little_memory_until_the_scan_has_passed_its_file(tmp_path: Path) -> None:
+    path = _export(tmp_path / "售后单导出.xlsx", 10)
+    reader = WorkbookReader(path, HEADER_SCAN_ROWS, checked=False)
+    (worker,) = _running_workers()
+    soft, hard = _address_space_limits(worker)
+    assert soft == UNCHECKED_BYTES < hard
+    reader.stop()
+    checked = check_file(path)
+    (worker,) = _running_workers()
+    soft, hard = _address_space_limits(worker)
+    assert soft == hard >= UNCHECKED_BYTES
+    checked.discard()
+
+
+def test_a_worker_stopped_by_that_limit_is_started_again_once_the_scan_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "UNCHECKED_BYTES", 8 << 20)  # too little to start Python at all
+    batch = load_exports([_export(tmp_path / "售后单导出.xlsx", CHUNK_ROWS + 1)])
+    assert len(batch.aftersales) == CHUNK_ROWS + 1

@@ -5,7 +5,7 @@ makes it allocate at the end of that call. In a process of its own, the parse ru
 limits scan (on the other core) and is killed when the scan refuses the file; and it turns
 cells into Python objects while the caller is already building records from the rows before.
 
-Run as a script (`python -P parse_worker.py PATH HEAD_ROWS`), it imports only the standard
+Run as a script (`python -P parse_worker.py PATH HEAD_ROWS limited|free`), it imports only the standard
 library and python-calamine. Messages go to stdout, framed by `send` and read by `receive`
 (lists, text and numbers by marshal, anything else by pickle):
     ("sheets", [(name, start, head rows), …])   every sheet parsed, its first HEAD_ROWS rows
@@ -56,15 +56,23 @@ def receive(source: IO[bytes]) -> tuple[Any, ...] | None:
     return message
 
 
+def memory_ceiling() -> int | None:
+    """The most a worker may hold (address space): three quarters of the machine's memory,
+    so that a parse that goes wrong stops (the process aborts) before the machine runs out."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def _cap_memory() -> None:
-    """A parse that loses the race with the scan is stopped by the kernel before the machine
-    runs out of memory: the worker may use at most three quarters of it."""
+    ceiling = memory_ceiling()
     try:
         import resource  # not on Windows
 
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        resource.setrlimit(resource.RLIMIT_AS, (ram * 3 // 4, ram * 3 // 4))
-    except (ImportError, ValueError, OSError, AttributeError):
+        if ceiling:
+            resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    except (ImportError, ValueError, OSError):
         pass
 
 
@@ -83,8 +91,9 @@ def _kept(rows: list[list[Any]], columns: list[int]) -> list[list[Any]]:
     return kept
 
 
-def main(path: str, head_rows: int) -> None:
-    _cap_memory()
+def main(path: str, head_rows: int, limited_by_caller: bool) -> None:
+    if not limited_by_caller:
+        _cap_memory()
     from python_calamine import CalamineWorkbook, PasswordError
 
     out = sys.stdout.buffer
@@ -100,6 +109,8 @@ def main(path: str, head_rows: int) -> None:
     except PasswordError:
         send(out, ("password",))
         return
+    except MemoryError:  # not the file's fault: the caller says so
+        raise
     except BaseException as error:  # calamine raises plain errors, and panics, for some broken files
         send(out, ("corrupt", str(error)))
         return
@@ -112,6 +123,8 @@ def main(path: str, head_rows: int) -> None:
     try:
         while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
             send(out, ("rows", _kept(chunk, columns) if columns else chunk))
+    except MemoryError:
+        raise
     except BaseException as error:
         send(out, ("corrupt", str(error)))
         return
@@ -120,6 +133,8 @@ def main(path: str, head_rows: int) -> None:
 
 if __name__ == "__main__":
     try:
-        main(sys.argv[1], int(sys.argv[2]))
+        main(sys.argv[1], int(sys.argv[2]), sys.argv[3] == "limited")
     except BrokenPipeError:  # the caller stopped reading (it refused the file, or stopped early)
         sys.stderr.close()
+    except MemoryError:  # ended without a message: the caller reports it stopped
+        os._exit(3)

@@ -29,7 +29,7 @@ from lanjie.ingest.limits import (
     check_workbook,
     column_letters,
 )
-from lanjie.ingest.workbook import WorkbookReader
+from lanjie.ingest.workbook import PARSES_BESIDE_SCAN, WorkbookReader
 
 Row = tuple[int, Sequence[object]]
 
@@ -116,14 +116,20 @@ def check_file(path: Path, *, encoding: str | None = None) -> CheckedFile:
     if kind in ("zip", "ole") or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         if kind == "text":
             raise BadInput("file_not_spreadsheet", path=path)
-        # The parse starts now, beside the check of what the workbook declares and would cost;
-        # it is killed if the check refuses the file.
-        reader = WorkbookReader.start(path, HEADER_SCAN_ROWS)
+        # The parse starts now, beside the check of what the workbook declares and would cost,
+        # with little memory until the check has passed the file; it is killed if the check
+        # refuses it.
+        reader = WorkbookReader.start(path, HEADER_SCAN_ROWS) if PARSES_BESIDE_SCAN else None
         try:
-            return CheckedFile(path, scan=check_workbook(path, kind), reader=reader)
+            scan = check_workbook(path, kind)
         except BaseException:
-            reader.stop()
+            if reader is not None:
+                reader.stop()
             raise
+        if reader is None:
+            return CheckedFile(path, scan=scan, reader=WorkbookReader(path, HEADER_SCAN_ROWS, checked=True))
+        reader.checked()
+        return CheckedFile(path, scan=scan, reader=reader)
     return CheckedFile(path, encoding=_checked_csv(path, encoding))
 
 

@@ -22,6 +22,17 @@ SheetHead = tuple[str, "tuple[int, int] | None", list[Cells]]  # name, first use
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+# What a worker may hold (address space) until the limits scan has passed its file: the whole
+# parse of a legitimate 100,000-row export (about 440 MB at its peak), a fraction of what a
+# hostile file asks for. The scan usually passes a file first (it reads about twice as fast as
+# the parse); a worker stopped by this limit is started again, without it, once it has.
+UNCHECKED_BYTES = 512 << 20
+
+# Where a process's limit can be raised from outside (Linux), the parse runs beside the scan;
+# elsewhere it starts once the scan has passed the file.
+PARSES_BESIDE_SCAN = sys.platform == "linux"
+
 _started_early: dict[Path, WorkbookReader] = {}
 
 
@@ -29,34 +40,54 @@ def start_early(paths: Iterable[str], head_rows: int) -> None:
     """Start parsing the workbooks among `paths` (the arguments of a command that reads
     exports) before the program has loaded the rest of itself, about 0.2 s sooner; the command
     finds them parsing (`WorkbookReader.start`). One it never asks for is killed at exit."""
+    if not PARSES_BESIDE_SCAN:
+        return
     for argument in paths:
         path = Path(argument)
         if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
-            _started_early.setdefault(path.resolve(), WorkbookReader(path, head_rows))
+            _started_early.setdefault(path.resolve(), WorkbookReader(path, head_rows, checked=False))
 
 
 class WorkbookReader:
-    """Starts parsing `path` at once; `stop()` (or dropping the reader) kills the worker."""
+    """Parses `path` in a worker process, started at once; `stop()` (or dropping the reader)
+    kills it. A reader started before its file was checked holds at most UNCHECKED_BYTES until
+    `checked()`."""
 
     @classmethod
     def start(cls, path: Path, head_rows: int) -> WorkbookReader:
-        """The reader already parsing `path` (started early), else a new one."""
+        """The reader already parsing `path` (started early), else a new one; not yet checked."""
         early = _started_early.pop(path.resolve(), None)
         if early is not None and early.head_rows == head_rows:
             return early
-        return cls(path, head_rows)
+        return cls(path, head_rows, checked=False)
 
-    def __init__(self, path: Path, head_rows: int) -> None:
+    def __init__(self, path: Path, head_rows: int, *, checked: bool) -> None:
         self.path = path
         self.head_rows = head_rows
+        self._capped = not checked  # started with the limit (it may have stopped the worker)
+        self._launch(0 if checked else UNCHECKED_BYTES)
+
+    def _launch(self, unchecked: int) -> None:
+        """Start a worker; with `unchecked` bytes, limited to them until `checked()` (the limits
+        are set from here, so the worker cannot overwrite a raise that came before its own start)."""
         # -P: the worker's folder is not put on sys.path (it holds modules named like the stdlib's).
         self._process = subprocess.Popen(
-            [sys.executable, "-P", parse_worker.__file__, str(path), str(head_rows)],
+            [
+                sys.executable,
+                "-P",
+                parse_worker.__file__,
+                str(self.path),
+                str(self.head_rows),
+                "limited" if unchecked else "free",
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
         self._stop = weakref.finalize(self, _stop, self._process)
+        if unchecked:
+            ceiling = parse_worker.memory_ceiling() or unchecked
+            _limit_memory(self._process.pid, min(unchecked, ceiling), ceiling)
         assert self._process.stdout is not None
         if sys.platform == "linux":  # a bigger pipe lets the worker run ahead by a few chunks
             import fcntl
@@ -64,10 +95,22 @@ class WorkbookReader:
             with contextlib.suppress(OSError):
                 fcntl.fcntl(self._process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
+    def checked(self) -> None:
+        """The limits scan has passed the file: the worker may take what parsing it needs."""
+        if self._capped:
+            ceiling = parse_worker.memory_ceiling()
+            if ceiling:
+                _limit_memory(self._process.pid, ceiling, ceiling)
+
     def sheets(self) -> list[SheetHead]:
         """Every sheet's name, first used cell and first rows, once the whole workbook is parsed."""
-        message = self._receive()
-        return list(message[1])
+        message = self._next()
+        if message is None and self._capped:  # maybe stopped by the limit before the scan passed
+            self.stop()
+            self._capped = False
+            self._launch(0)
+            message = self._next()
+        return list(self._expected(message)[1])
 
     def stream(self, index: int, first_row: int, columns: Iterable[int] = ()) -> Iterator[tuple[int, Cells]]:
         """The rows of sheet `index` from Excel row `first_row` on, as (row number, cells), with
@@ -86,14 +129,17 @@ class WorkbookReader:
 
     def _chunks(self) -> Iterator[list[Cells]]:
         try:
-            while (message := self._receive())[0] == "rows":
+            while (message := self._expected(self._next()))[0] == "rows":
                 yield message[1]
         finally:
             self.stop()
 
-    def _receive(self) -> tuple[Any, ...]:
+    def _next(self) -> tuple[Any, ...] | None:
         assert self._process.stdout is not None
-        message = parse_worker.receive(self._process.stdout)
+        return parse_worker.receive(self._process.stdout)
+
+    def _expected(self, message: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        """`message`, or the error the worker's ending or its answer means."""
         if message is None:
             self.stop()
             raise BadInput("file_reader_stopped", path=self.path, detail=_how_it_ended(self._process.returncode))
@@ -104,6 +150,13 @@ class WorkbookReader:
             self.stop()
             raise BadInput("file_corrupt", path=self.path, detail=message[1])
         return message
+
+
+def _limit_memory(pid: int, soft: int, hard: int) -> None:
+    import resource  # only where PARSES_BESIDE_SCAN (Linux)
+
+    with contextlib.suppress(ProcessLookupError, PermissionError, ValueError):  # an ended worker
+        resource.prlimit(pid, resource.RLIMIT_AS, (soft, hard))
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
