@@ -18,7 +18,7 @@ import xlsxwriter
 from exports import aftersale, write_xlsx
 from lanjie.demo import HEADERS
 from lanjie.errors import BadInput
-from lanjie.ingest import workbook
+from lanjie.ingest import parse_worker, workbook
 from lanjie.ingest.columns import FIELDS_READ, HEADER_OF, HEADER_SCAN_ROWS, ORDER_HEADER_OF, ExportKind, find_header
 from lanjie.ingest.limits import MAX_COLUMNS
 from lanjie.ingest.load import load_exports
@@ -202,3 +202,11 @@ def test_a_worker_stopped_by_that_limit_is_started_again_once_the_scan_has_passe
     monkeypatch.setattr(workbook, "UNCHECKED_BYTES", 8 << 20)  # too little to start Python at all
     batch = load_exports([_export(tmp_path / "售后单导出.xlsx", CHUNK_ROWS + 1)])
     assert len(batch.aftersales) == CHUNK_ROWS + 1
+
+
+def test_equal_texts_are_handed_over_as_one_object_and_nothing_else_is_merged() -> None:
+    first, second = "已发货仅退款", "".join(["已发货", "仅退款"])
+    assert first is not second
+    (cells,) = parse_worker._kept([[first, second, True, 1, 1.0, 0, False, ""]], list(range(8)))
+    assert cells[0] is cells[1]
+    assert [type(cell) for cell in cells[2:]] == [bool, int, float, int, bool, str]

@@ -83,10 +83,14 @@ def _kept(rows: list[list[Any]], columns: list[int]) -> list[list[Any]]:
     columns = [column for column in columns if column < width]
     blank = [""] * width
     kept = []
+    shared: dict[str, str] = {}
     for row in rows:
         cells = blank.copy()
         for column in columns:
-            cells[column] = row[column]
+            value = row[column]
+            # One object per distinct text: marshal sends it once, and the caller hashes it once.
+            # Only text: as dict keys True, 1 and 1.0 would be one cell.
+            cells[column] = shared.setdefault(value, value) if type(value) is str else value
         kept.append(cells if any(cells) or not any(row) else row)
     return kept
 
