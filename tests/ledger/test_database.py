@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,7 +17,15 @@ from sqlalchemy import inspect
 from databases import create_database, drop_database
 from exports import run_cli
 from lanjie.errors import LanjieError
-from lanjie.ledger.database import MIGRATIONS, SCHEMA_REVISION, default_path, open_ledger, resolve_url, upgrade
+from lanjie.ledger.database import (
+    MIGRATIONS,
+    SCHEMA_REVISION,
+    current_revision,
+    default_path,
+    open_ledger,
+    resolve_url,
+    upgrade,
+)
 from lanjie.ledger.schema import metadata
 
 
@@ -130,4 +139,110 @@ def test_the_shops_current_import_is_filled_in_from_their_after_sales(empty_url:
     ledger = open_ledger(empty_url)
     with ledger.connect() as conn:
         assert dict(conn.execute(text("SELECT name, current_import_id FROM shops")).all()) == {"一号店": 2, "二号店": 0}
+    ledger.dispose()
+
+
+def _migrate(url: str, revision: str, *, down: bool = False) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
+    engine.dispose()
+
+
+def _indexes(url: str, table: str) -> dict[str, list[str]]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = {str(index["name"]): list(index["column_names"]) for index in inspect(conn).get_indexes(table)}
+    engine.dispose()
+    return found
+
+
+def _partial(url: str, index: str) -> bool:
+    """Whether the index holds only some rows (a WHERE in its definition)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        query = (
+            "SELECT sql FROM sqlite_master WHERE name = :name"
+            if engine.dialect.name == "sqlite"
+            else "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+        )
+        definition = conn.execute(text(query), {"name": index}).scalar_one()
+    engine.dispose()
+    return "WHERE" in definition.upper()
+
+
+def test_the_kept_work_loses_the_index_entries_an_import_paid_for_and_gets_them_back_on_downgrade(
+    empty_url: str,
+) -> None:
+    """Migration 0016: work_parcels keeps two indexes besides its key instead of three, and
+    work.recheck_at is indexed only where there is one; a downgrade restores the old indexes."""
+    old_lists, old_parcel = ["bucket", "courier", "due", "tracking_no"], ["shop_id", "tracking_no"]
+    old = {
+        "ix_work_parcels_bucket_courier_shop_id_tracking_no": ["bucket", "courier", "shop_id", "tracking_no"],
+        "ix_work_parcels_bucket_courier_due_tracking_no": old_lists,
+        "ix_work_parcels_shop_id_tracking_no": old_parcel,
+    }
+    new = {
+        "ix_work_parcels_bucket_courier_due_tracking_no_shop_id": [*old_lists, "shop_id"],
+        "ix_work_parcels_shop_id_tracking_no_bucket_courier": [*old_parcel, "bucket", "courier"],
+    }
+    _migrate(empty_url, "0015")
+    assert _indexes(empty_url, "work_parcels") == old and not _partial(empty_url, "ix_work_recheck_at")
+    _migrate(empty_url, "0016")
+    assert _indexes(empty_url, "work_parcels") == new and _partial(empty_url, "ix_work_recheck_at")
+    assert _indexes(empty_url, "work")["ix_work_recheck_at"] == ["recheck_at"]
+    _migrate(empty_url, "0015", down=True)
+    assert _indexes(empty_url, "work_parcels") == old and not _partial(empty_url, "ix_work_recheck_at")
+
+
+def test_a_new_sqlite_ledger_has_large_pages_and_an_older_file_keeps_its_own(tmp_path: Path) -> None:
+    import sqlite3
+
+    from lanjie.ledger.database import PAGE_SIZE
+
+    def page_size(path: Path) -> int:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("PRAGMA page_size").fetchone()[0])
+
+    open_ledger(str(tmp_path / "new.sqlite3")).dispose()
+    assert page_size(tmp_path / "new.sqlite3") == PAGE_SIZE
+    older = tmp_path / "older.sqlite3"
+    with sqlite3.connect(older) as conn:  # a ledger made before: SQLite's default page size
+        conn.execute("CREATE TABLE made_before (x)")
+    assert page_size(older) == 4096
+    ledger = open_ledger(str(older))
+    with ledger.connect() as conn:
+        assert current_revision(conn) == SCHEMA_REVISION
+    ledger.dispose()
+    assert page_size(older) == 4096
+
+
+def test_a_bulk_write_grows_the_sqlite_page_cache_only_while_it_runs(tmp_path: Path) -> None:
+    from lanjie.ledger.database import BULK_CACHE_KIB, write_transaction
+
+    ledger = open_ledger(str(tmp_path / "ledger.sqlite3"))
+
+    def cache_size(driver: Any) -> int:
+        return int(driver.execute("PRAGMA cache_size").fetchone()[0])
+
+    with write_transaction(ledger) as conn:
+        driver = conn.connection.driver_connection
+        ordinary = cache_size(driver)
+    with write_transaction(ledger, bulk=True) as conn:
+        assert conn.connection.driver_connection is driver  # the same pooled connection
+        assert cache_size(driver) == -BULK_CACHE_KIB != ordinary
+    assert cache_size(driver) == ordinary
+    with pytest.raises(RuntimeError), write_transaction(ledger, bulk=True):
+        raise RuntimeError("the import stops half-way")
+    assert cache_size(driver) == ordinary
     ledger.dispose()

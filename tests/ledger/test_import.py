@@ -222,8 +222,10 @@ def test_the_event_log_is_append_only(ledger: Engine, tmp_path: Path, statement:
 
 def test_a_big_import_brings_the_planners_statistics_up_to_date(tmp_path: Path) -> None:
     """With autovacuum off, PostgreSQL would believe the tables empty after a first import and
-    scan them whole on the next day's key lookups; the import analyses them itself."""
+    scan them whole on the next day's key lookups; the import analyses them itself, from a
+    small sample, and leaves the connection's own statistics target as it was."""
     from databases import create_database, drop_database
+    from lanjie.ledger.bulk import BULK_STATISTICS_TARGET
     from lanjie.ledger.database import open_ledger
     from lanjie.ledger.importer import FRESH_STATISTICS_FROM
 
@@ -243,8 +245,18 @@ def test_a_big_import_brings_the_planners_statistics_up_to_date(tmp_path: Path) 
                 ).all()
             )
             analysed = set(conn.execute(text("SELECT attname FROM pg_stats WHERE tablename = 'aftersales'")).scalars())
+            bounds = conn.execute(
+                text(
+                    "SELECT array_length(histogram_bounds, 1) FROM pg_stats "
+                    "WHERE tablename = 'aftersales' AND attname = 'aftersale_id'"
+                )
+            ).scalar_one()
+            kept = conn.execute(
+                text("SELECT setting = reset_val FROM pg_settings WHERE name = 'default_statistics_target'")
+            ).scalar_one()
         assert estimated == {"aftersales": FRESH_STATISTICS_FROM, "parcels": FRESH_STATISTICS_FROM}
         assert {"shop_id", "aftersale_id"} <= analysed  # the columns the next import looks rows up by
+        assert bounds == BULK_STATISTICS_TARGET + 1 and kept
         engine.dispose()
     finally:
         drop_database(url)

@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, event, func, select, text
 
 from exports import aftersale, write_xlsx
 from lanjie.config import load_settings
@@ -341,3 +342,43 @@ def test_the_after_sales_of_a_parcel_are_found_through_its_number(tmp_path: Path
         plan = " ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
     ledger.dispose()
     assert "INDEX ix_aftersale_parcels_shop_id_tracking_no_aftersale_id (shop_id=? AND tracking_no=?)" in plan, plan
+
+
+def test_the_lists_read_their_parcels_from_the_indexes_an_import_keeps(tmp_path: Path) -> None:
+    """Migration 0016 spared each import an index of work_parcels and the index entries of rows
+    with no recheck time. SQLite still plans the pages' questions on the indexes that remain:
+    the 核实 list's parcels per courier from the list's own index alone, a more urgent row of a
+    parcel on a courier's list through the parcel's number, and the chases fallen due among
+    the few rows that have a recheck time."""
+    from lanjie.web import data
+
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    load(ledger, tmp_path, DAY1, [aftersale(售后单号=f"10{i}", 发货物流单号=n) for i, n in enumerate(NUMBERS)])
+    asked: list[tuple[str, Any]] = []
+
+    @event.listens_for(ledger, "before_cursor_execute")
+    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        asked.append((statement, parameters))
+
+    def plan(question: Callable[[Connection], object]) -> str:
+        with ledger.connect() as conn:
+            asked.clear()
+            question(conn)
+            statement, parameters = asked[-1]
+            return " ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+
+    def courier_page(conn: Connection) -> object:
+        return data.courier_parcels(conn, None, bucket="intercept", courier="zhongtong", number=1, size=50, total=2)
+
+    lists, parcel = (
+        "ix_work_parcels_bucket_courier_due_tracking_no_shop_id",
+        "ix_work_parcels_shop_id_tracking_no_bucket_courier",
+    )
+    verify_counts = plan(lambda conn: data.courier_counts(conn, None, "verify"))
+    page = plan(courier_page)
+    chases_due = plan(lambda conn: conn.execute(select(work.c.shop_id).where(work.c.recheck_at <= DAY1)).all())
+    ledger.dispose()
+    assert f"COVERING INDEX {lists} (bucket=?)" in verify_counts
+    assert f"INDEX {lists} (bucket=? AND courier=?)" in page
+    assert f"INDEX {parcel} (shop_id=? AND tracking_no=? AND bucket=? AND courier=?)" in page
+    assert "INDEX ix_work_recheck_at (recheck_at<?)" in chases_due

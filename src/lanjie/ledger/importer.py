@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lanjie.ingest.load import Batch, SourceFile, file_sha256
+from lanjie.ledger.bulk import sampled_statistics
 from lanjie.ledger.database import write_transaction
 from lanjie.ledger.import_writer import RecordWriter
 from lanjie.ledger.records import (
@@ -104,7 +105,7 @@ def import_batch(
     when something was): whatever it writes (the work counted right after the import) commits
     with the import or not at all."""
     report = ImportReport()
-    with write_transaction(engine) as conn:
+    with write_transaction(engine, bulk=True) as conn:
         lock_shops(conn, {r.shop for r in batch.aftersales})
         known = _known_files(conn, [s.sha256 for s in batch.sources])
         fresh = [s for s in batch.sources if s.sha256 not in known]
@@ -148,6 +149,7 @@ _STATISTICS = "ANALYZE aftersales (shop_id, aftersale_id, order_id, last_import_
 
 def _refresh_statistics(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":  # SQLite plans these lookups by their indexes anyway
+        sampled_statistics(conn)
         conn.execute(text(_STATISTICS))
 
 

@@ -275,7 +275,13 @@ work = Table(
     Column("recheck_at", UTCDateTime),  # when time alone changes the decision (a chase falls due)
     Index(None, "bucket", "due"),
     Index(None, "due"),
-    Index(None, "recheck_at"),
+    # Only the few rows that have one: the others cost every import an index entry each.
+    Index(
+        None,
+        "recheck_at",
+        postgresql_where=text("recheck_at IS NOT NULL"),
+        sqlite_where=text("recheck_at IS NOT NULL"),
+    ),
 )
 
 work_parcels = Table(
@@ -289,9 +295,12 @@ work_parcels = Table(
     Column("candidates", String(200), nullable=False),
     Column("deadline", UTCDateTime),
     Column("due", UTCDateTime, nullable=False),  # the deadline, or a far future for none (as work.due)
-    Index(None, "bucket", "courier", "shop_id", "tracking_no"),  # a courier's list, each parcel once
-    Index(None, "bucket", "courier", "due", "tracking_no"),  # a page of it, most urgent first
-    Index(None, "shop_id", "tracking_no"),  # a parcel's rows, when its after-sales are decided again
+    # A courier's list: a page of it, most urgent first, and which parcels it holds (shop_id too).
+    Index(None, "bucket", "courier", "due", "tracking_no", "shop_id"),
+    # A parcel's rows: when its after-sales are decided again, and on a courier's list, where
+    # each parcel is shown once, by its most urgent row (bucket and courier narrow that search
+    # on SQLite, which without statistics would otherwise walk the list's index instead).
+    Index(None, "shop_id", "tracking_no", "bucket", "courier"),
 )
 
 # The kept work counted, per shop: after-sales per bucket (courier ""), and parcels per bucket

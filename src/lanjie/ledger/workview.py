@@ -39,7 +39,7 @@ from sqlalchemy import (
 from lanjie.buckets import RULES
 from lanjie.config import Settings
 from lanjie.errors import LedgerBusy
-from lanjie.ledger.bulk import insert_values
+from lanjie.ledger.bulk import insert_values, sampled_statistics
 from lanjie.ledger.database import write_transaction
 from lanjie.ledger.keys import keyed
 from lanjie.ledger.records import load_aftersales, load_current, load_facts, to_fen
@@ -171,6 +171,7 @@ _PAGE_STATISTICS = (
 
 def _analyze_work(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
+        sampled_statistics(conn)
         conn.execute(text(_PAGE_STATISTICS))
     else:
         for table in (work, work_parcels):
@@ -490,8 +491,8 @@ def _write(
     """Keep these decisions as work; returns the work_parcels rows written."""
     shop_id_of = {name: id_ for name, id_ in conn.execute(select(shops.c.name, shops.c.id))}
     insert_values(conn, work, WORK_COLUMNS, _work_rows(decisions, shop_id_of, facts, settings))
-    parcel_rows = [row for decision in decisions for row in _parcel_rows(decision, shop_id_of)]
-    insert_values(conn, work_parcels, WORK_PARCEL_COLUMNS, parcel_rows)
+    parcel_rows: list[tuple[Any, ...]] = []
+    insert_values(conn, work_parcels, WORK_PARCEL_COLUMNS, _parcel_rows_of(decisions, shop_id_of, parcel_rows))
     return parcel_rows
 
 
@@ -499,9 +500,12 @@ def _work_rows(
     decisions: list[Decision], shop_id_of: dict[str, int], facts: LedgerFacts, settings: Settings
 ) -> Iterator[tuple[Any, ...]]:
     """The work rows (WORK_COLUMNS) of these decisions, made as they are written (see insert_values)."""
+    reasons: dict[tuple[str, ...], str] = {}  # a few thousand distinct among 100,000: each written once as JSON
     for decision in decisions:
         record = decision.aftersale
         remark_due, remark_on = remark_moment(decision, facts)
+        if (written := reasons.get(decision.basis)) is None:
+            written = reasons[decision.basis] = orjson.dumps(decision.basis).decode()
         yield (
             shop_id_of[record.shop],
             record.aftersale_id,
@@ -511,7 +515,7 @@ def _work_rows(
             RULES[decision.bucket].remark if remark_due else None,
             remark_on,
             decision.action,
-            orjson.dumps(decision.basis).decode(),
+            written,
             record.deadline,
             record.deadline or NO_DEADLINE,
             record.product,
@@ -520,6 +524,17 @@ def _work_rows(
             ",".join(dict.fromkeys(p.courier for p in decision.parcels if p.courier)),
             chase_due(record, facts, settings.chase_hours) if decision.bucket is Bucket.INTERCEPTING else None,
         )
+
+
+def _parcel_rows_of(
+    decisions: list[Decision], shop_id_of: dict[str, int], made: list[tuple[Any, ...]]
+) -> Iterator[tuple[Any, ...]]:
+    """The work_parcels rows of these decisions, made as they are written (see insert_values),
+    each also added to `made`."""
+    for decision in decisions:
+        rows = _parcel_rows(decision, shop_id_of)
+        made += rows
+        yield from rows
 
 
 def _parcel_rows(decision: Decision, shop_id_of: dict[str, int]) -> list[tuple[Any, ...]]:

@@ -337,8 +337,8 @@ def courier_parcels(
     this = work_parcels
     other = work_parcels.alias("other")
     # A parcel several after-sales share is listed once, by its most urgent row: rows walk the
-    # (bucket, courier, due, tracking_no) index in page order, each looking for a more urgent
-    # row of its parcel in the (bucket, courier, shop_id, tracking_no) index, and no GROUP BY
+    # (bucket, courier, due, tracking_no, shop_id) index in page order, each looking for a more
+    # urgent row of its parcel in the (shop_id, tracking_no, bucket, courier) index, and no GROUP BY
     # reads the rest.
     earlier = (
         select(other.c.tracking_no)
