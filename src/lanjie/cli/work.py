@@ -265,3 +265,4 @@ def import_(
 
         print_file_notes(analysis.batch, console(), lang)
         print_import(analysis.import_report, console(), lang)
+    finish_now()
