@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, insert, select
 
@@ -72,6 +74,41 @@ def test_booleans_and_one_moment_on_every_row_are_stored_as_sqlalchemy_stores_th
     assert ours == theirs and len(ours) == CHUNK + 1
 
 
+def indexes(ledger: Engine) -> set[tuple[str, str]]:
+    """Every index of the ledger's tables, as the database itself defines it."""
+    with ledger.connect() as conn:
+        if ledger.dialect.name == "sqlite":
+            query = "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'"
+        else:
+            query = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        return {(name, definition) for name, definition in conn.exec_driver_sql(query)}
+
+
+def test_a_big_write_into_an_empty_table_leaves_its_indexes_as_they_were(ledger: Engine) -> None:
+    """On SQLite the indexes are set aside and built once from the rows (a first import)."""
+    before = indexes(ledger)
+    assert any(table == "ix_work_parcels_shop_id_tracking_no_bucket_courier" for table, _ in before)
+    with ledger.begin() as conn:
+        insert_values(conn, work_parcels, COLUMNS, parcel_rows(1))
+    assert indexes(ledger) == before
+    with ledger.connect() as conn:
+        found = conn.execute(
+            select(work_parcels.c.aftersale_id).where(
+                work_parcels.c.shop_id == 1, work_parcels.c.tracking_no == f"7361{ROWS - 1:010d}"
+            )
+        ).all()
+    assert found == [(f"73{ROWS - 1:017d}",)]
+
+
+def test_a_duplicate_key_in_a_big_write_into_an_empty_table_is_refused_and_nothing_changes(ledger: Engine) -> None:
+    before = indexes(ledger)
+    twice = [*islice(parcel_rows(1), CHUNK + 1), next(parcel_rows(1))]
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)), ledger.begin() as conn:  # the driver's own
+        insert_values(conn, work_parcels, COLUMNS, twice)
+    assert stored(ledger, 1) == []
+    assert indexes(ledger) == before
+
+
 def test_a_failure_after_a_bulk_write_leaves_nothing_written(ledger: Engine) -> None:
     with pytest.raises(RuntimeError), ledger.begin() as conn:
         insert_values(conn, work_parcels, COLUMNS, parcel_rows(1))
@@ -85,9 +122,11 @@ def test_rows_that_fail_to_be_made_half_way_leave_nothing_written(ledger: Engine
         yield from islice(parcel_rows(1), CHUNK + 1)
         raise RuntimeError("a row that cannot be made")
 
+    before = indexes(ledger)
     with pytest.raises(RuntimeError, match="cannot be made"), ledger.begin() as conn:
         insert_values(conn, work_parcels, COLUMNS, failing())
     assert stored(ledger, 1) == []
+    assert indexes(ledger) == before
 
 
 def test_nothing_to_write_writes_nothing(ledger: Engine) -> None:

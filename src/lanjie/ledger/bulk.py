@@ -47,7 +47,10 @@ def insert_values(
     if first is None:
         return
     columns = [table.c[name] for name in names]
-    writer = _copy(conn, table.name, columns) if conn.dialect.name == "postgresql" else _sqlite(conn, table, columns)
+    if conn.dialect.name == "postgresql":
+        writer = _copy(conn, table.name, columns)
+    else:
+        writer = _sqlite(conn, table, columns, index_after=len(first) == CHUNK and _empty(conn, table))
     written = 0
     with writer as write:
         for chunk in chain([first], chunks):
@@ -92,11 +95,26 @@ def _copy(conn: Connection, table: str, columns: Sequence[Column[Any]]) -> Itera
         yield write
 
 
+def _empty(conn: Connection, table: Table) -> bool:
+    return conn.execute(text(f"SELECT 1 FROM {table.name} LIMIT 1")).first() is None
+
+
 @contextmanager
-def _sqlite(conn: Connection, table: Table, columns: Sequence[Column[Any]]) -> Iterator[Writer]:
+def _sqlite(conn: Connection, table: Table, columns: Sequence[Column[Any]], *, index_after: bool) -> Iterator[Writer]:
     """The driver's executemany, with each column's own SQLAlchemy bind conversion (UTC
     datetimes …) but without SQLAlchemy's per-row overhead: values are converted column by
-    column, each distinct value once."""
+    column, each distinct value once. `index_after`: many rows into an empty table (a first
+    import) — its indexes are built once from the rows written instead of row by row, all
+    inside the transaction (a failure rolls them back with the rows)."""
+    driver = conn.connection.driver_connection
+    indexes: list[tuple[str, str]] = []
+    if index_after:  # not the ones behind a PRIMARY KEY or UNIQUE constraint (no sql): they check the rows
+        indexes = driver.execute(  # type: ignore[union-attr]
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table.name,),
+        ).fetchall()
+        for name, _ in indexes:
+            driver.execute(f'DROP INDEX "{name}"')  # type: ignore[union-attr]
     converting: list[tuple[int, Converter]] = []
     for index, column in enumerate(columns):
         if isinstance(column.type, UTCDateTime):
@@ -113,9 +131,11 @@ def _sqlite(conn: Connection, table: Table, columns: Sequence[Column[Any]]) -> I
             for index, convert in converting:
                 by_column[index] = convert(by_column[index])
             rows = list(zip(*by_column, strict=True))
-        conn.connection.driver_connection.executemany(statement, rows)  # type: ignore[union-attr]
+        driver.executemany(statement, rows)  # type: ignore[union-attr]
 
     yield write
+    for _, sql in indexes:
+        driver.execute(sql)  # type: ignore[union-attr]
 
 
 _moments_converted: WeakKeyDictionary[RootTransaction, Converter] = WeakKeyDictionary()

@@ -244,7 +244,7 @@ class RecordWriter:
                 if key not in known:
                     new.setdefault(key, parcel_values(shop_id, parcel))
                 elif known[key][0] != parcel.courier and (
-                    _SOURCE_RANK[parcel.courier_source.value] >= _SOURCE_RANK[known[key][1]]
+                    _SOURCE_RANK[str(parcel.courier_source)] >= _SOURCE_RANK[known[key][1]]
                 ):
                     better[key] = parcel_row(shop_id, parcel)
         insert_values(self.conn, parcels, PARCEL_COLUMNS, list(new.values()))

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Select, and_, func, select
@@ -26,6 +27,7 @@ from lanjie.model import (
 )
 
 
+@lru_cache(maxsize=4096)  # an export holds a few hundred distinct amounts
 def to_fen(amount: Decimal | None) -> int | None:
     return None if amount is None else int((amount * 100).to_integral_value(ROUND_HALF_UP))
 
@@ -42,7 +44,7 @@ def fingerprint(record: AfterSale) -> str:
         record.type_raw,
         record.state_raw,
         record.shipped,
-        [(p.tracking_no, p.courier, p.courier_source.value) for p in record.parcels],
+        [(p.tracking_no, p.courier, str(p.courier_source)) for p in record.parcels],
         record.courier_hint,
         record.logistics_raw,
         record.deadline.timestamp() if record.deadline else None,
@@ -91,14 +93,14 @@ def aftersale_values(
         shop_id,
         record.aftersale_id,
         record.order_id,
-        record.type.value,
+        str(record.type),  # a StrEnum's str() is its value, without .value's Python-level lookup
         record.type_raw,
-        record.state.value,
+        str(record.state),
         record.state_raw,
         record.shipped,
         tracking_text(record),
         record.courier_hint,
-        record.logistics.value,
+        str(record.logistics),
         record.logistics_raw,
         record.deadline,
         to_fen(record.refund_amount),
@@ -127,7 +129,7 @@ PARCEL_COLUMNS = ("shop_id", "tracking_no", "courier", "candidates", "courier_so
 
 def parcel_values(shop_id: int, parcel: Parcel) -> tuple[Any, ...]:
     """The parcel's row, in the order of PARCEL_COLUMNS."""
-    return (shop_id, parcel.tracking_no, parcel.courier, ",".join(parcel.candidates), parcel.courier_source.value)
+    return (shop_id, parcel.tracking_no, parcel.courier, ",".join(parcel.candidates), str(parcel.courier_source))
 
 
 def parcel_row(shop_id: int, parcel: Parcel) -> dict[str, Any]:

@@ -511,7 +511,7 @@ def _work_rows(
             record.aftersale_id,
             record.order_id,
             order_key(record),
-            decision.bucket.value,
+            str(decision.bucket),
             RULES[decision.bucket].remark if remark_due else None,
             remark_on,
             decision.action,
@@ -540,7 +540,7 @@ def _parcel_rows_of(
 def _parcel_rows(decision: Decision, shop_id_of: dict[str, int]) -> list[tuple[Any, ...]]:
     """The work_parcels rows (WORK_PARCEL_COLUMNS) of a decision: each parcel it acts on, once."""
     record = decision.aftersale
-    shop_id, bucket, deadline = shop_id_of[record.shop], decision.bucket.value, record.deadline
+    shop_id, bucket, deadline = shop_id_of[record.shop], str(decision.bucket), record.deadline
     due = deadline or NO_DEADLINE
     return [
         (shop_id, record.aftersale_id, p.tracking_no, bucket, p.courier, ",".join(p.candidates), deadline, due)
