@@ -24,7 +24,7 @@ from lanjie.ingest.limits import MAX_COLUMNS
 from lanjie.ingest.load import load_exports
 from lanjie.ingest.parse_worker import CHUNK_ROWS
 from lanjie.ingest.read import check_file, open_sheet, parse_checked
-from lanjie.ingest.workbook import UNCHECKED_BYTES, WorkbookReader, start_early
+from lanjie.ingest.workbook import UNCHECKED_BYTES, UNCHECKED_PER_FILE_BYTE, WorkbookReader, start_early
 from lanjie.model import SHANGHAI
 
 
@@ -189,6 +189,12 @@ def test_a_worker_holds_little_memory_until_the_scan_has_passed_its_file(tmp_pat
     soft, hard = _address_space_limits(worker)
     assert soft == UNCHECKED_BYTES < hard
     reader.stop()
+    big = tmp_path / "大.xlsx"
+    big.write_bytes(path.read_bytes() + bytes(UNCHECKED_BYTES // UNCHECKED_PER_FILE_BYTE))  # a bigger file: more room
+    reader = WorkbookReader(big, HEADER_SCAN_ROWS, checked=False)
+    (worker,) = _running_workers()
+    assert _address_space_limits(worker)[0] == UNCHECKED_PER_FILE_BYTE * big.stat().st_size > UNCHECKED_BYTES
+    reader.stop()
     checked = check_file(path)
     (worker,) = _running_workers()
     soft, hard = _address_space_limits(worker)
@@ -200,6 +206,7 @@ def test_a_worker_stopped_by_that_limit_is_started_again_once_the_scan_has_passe
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(workbook, "UNCHECKED_BYTES", 8 << 20)  # too little to start Python at all
+    monkeypatch.setattr(workbook, "UNCHECKED_PER_FILE_BYTE", 0)
     batch = load_exports([_export(tmp_path / "售后单导出.xlsx", CHUNK_ROWS + 1)])
     assert len(batch.aftersales) == CHUNK_ROWS + 1
 

@@ -23,11 +23,14 @@ SheetHead = tuple[str, "tuple[int, int] | None", list[Cells]]  # name, first use
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
-# What a worker may hold (address space) until the limits scan has passed its file: the whole
-# parse of a legitimate 100,000-row export (about 440 MB at its peak), a fraction of what a
-# hostile file asks for. The scan usually passes a file first (it reads about twice as fast as
-# the parse); a worker stopped by this limit is started again, without it, once it has.
+# What a worker may hold (address space) until the limits scan has passed its file: the larger
+# of UNCHECKED_BYTES and UNCHECKED_PER_FILE_BYTE × the file's size. An export's whole parse
+# takes 21–26 × its size at its peak (100,000 rows: 17 MB, 440 MB; 1,000,000 rows: 168 MB,
+# 3.5 GB); a hostile file asks for far more than its size. The scan usually passes a file first
+# (it reads about three times as fast as the parse); a worker stopped by this limit (a legitimate
+# file that compresses unusually well) is started again, without it, once the scan has passed.
 UNCHECKED_BYTES = 512 << 20
+UNCHECKED_PER_FILE_BYTE = 32
 
 # Where a process's limit can be raised from outside (Linux), the parse runs beside the scan;
 # elsewhere it starts once the scan has passed the file.
@@ -50,8 +53,8 @@ def start_early(paths: Iterable[str], head_rows: int) -> None:
 
 class WorkbookReader:
     """Parses `path` in a worker process, started at once; `stop()` (or dropping the reader)
-    kills it. A reader started before its file was checked holds at most UNCHECKED_BYTES until
-    `checked()`."""
+    kills it. A reader started before its file was checked holds little memory (UNCHECKED_BYTES)
+    until `checked()`."""
 
     @classmethod
     def start(cls, path: Path, head_rows: int) -> WorkbookReader:
@@ -65,7 +68,7 @@ class WorkbookReader:
         self.path = path
         self.head_rows = head_rows
         self._capped = not checked  # started with the limit (it may have stopped the worker)
-        self._launch(0 if checked else UNCHECKED_BYTES)
+        self._launch(0 if checked else max(UNCHECKED_BYTES, UNCHECKED_PER_FILE_BYTE * _size(path)))
 
     def _launch(self, unchecked: int) -> None:
         """Start a worker; with `unchecked` bytes, limited to them until `checked()` (the limits
@@ -150,6 +153,13 @@ class WorkbookReader:
             self.stop()
             raise BadInput("file_corrupt", path=self.path, detail=message[1])
         return message
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone meanwhile: the scan says so
+        return 0
 
 
 def _limit_memory(pid: int, soft: int, hard: int) -> None:
