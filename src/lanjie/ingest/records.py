@@ -14,6 +14,7 @@ from lanjie.ingest.columns import FIELDS_READ, HEADER_OF, ExportKind, coalesced_
 from lanjie.ingest.identifiers import MSG_FORMULA, clean_id, plain_id, plain_tracking, split_tracking
 from lanjie.ingest.read import Sheet
 from lanjie.ingest.wording import aftersale_state, aftersale_type, logistics_state, shipped
+from lanjie.memo import Memo
 from lanjie.model import (
     DEFAULT_SHOP,
     AfterSale,
@@ -74,20 +75,13 @@ class ParsedExport:
         self.problems.append(Problem(self.file, row, header, raw_text(value), message))
 
 
-class _PerText(dict[object, T]):
-    """`cache[cell]` is `read(cell)`, worked out once per distinct cell text and then shared
+class _PerText(Memo[object, T]):
+    """`cache[cell]` is `compute(cell)`, worked out once per distinct cell text and then shared
     (the same 商品名称 or 退商品金额 on 100,000 rows). Only text cells and blanks are kept:
     as dict keys True, 1 and 1.0 would be one cell."""
 
-    def __init__(self, read: Callable[[object], T]) -> None:
-        super().__init__()
-        self.read = read
-
-    def __missing__(self, cell: object) -> T:
-        value = self.read(cell)
-        if type(cell) is str or cell is None:
-            self[cell] = value
-        return value
+    def keeps(self, cell: object) -> bool:
+        return type(cell) is str or cell is None
 
 
 def _worded(meaning: Callable[[str], T]) -> Callable[[object], tuple[str, T]]:

@@ -143,16 +143,14 @@ class WorkbookReader:
 
     def _expected(self, message: tuple[Any, ...] | None) -> tuple[Any, ...]:
         """`message`, or the error the worker's ending or its answer means."""
+        if message is not None and message[0] not in ("password", "corrupt"):
+            return message
+        self.stop()
         if message is None:
-            self.stop()
             raise BadInput("file_reader_stopped", path=self.path, detail=_how_it_ended(self._process.returncode))
         if message[0] == "password":
-            self.stop()
             raise BadInput("file_password", path=self.path)
-        if message[0] == "corrupt":
-            self.stop()
-            raise BadInput("file_corrupt", path=self.path, detail=message[1])
-        return message
+        raise BadInput("file_corrupt", path=self.path, detail=message[1])
 
 
 def _size(path: Path) -> int:

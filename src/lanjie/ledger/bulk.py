@@ -14,6 +14,7 @@ from sqlalchemy.engine import RootTransaction
 from sqlalchemy.types import TypeDecorator
 
 from lanjie.ledger.schema import UTCDateTime
+from lanjie.memo import Memo
 
 CHUNK = 5_000
 Progress = Callable[[int], None]  # called with the number of rows written so far
@@ -153,21 +154,10 @@ def _moments(conn: Connection) -> Converter:
     return _moments_converted[transaction]
 
 
-class _Converted(dict[Any, Any]):
-    """Values already converted, each converted the first time it is looked up (None stays None)."""
-
-    def __init__(self, convert: Callable[[Any], Any]) -> None:
-        super().__init__({None: None})
-        self.convert = convert
-
-    def __missing__(self, value: Any) -> Any:
-        self[value] = converted = self.convert(value)
-        return converted
-
-
 def _per_distinct_value(convert: Callable[[Any], Any]) -> Converter:
     """`convert` applied to columns of values, each distinct value once (None stays None)."""
-    known = _Converted(convert)
+    known: Memo[Any, Any] = Memo(convert)
+    known[None] = None
 
     def column(values: Sequence[Any]) -> list[Any]:
         return list(map(known.__getitem__, values))
